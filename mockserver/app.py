@@ -1,0 +1,252 @@
+"""`create_app(settings)`: routes from the spec, the admin routes, one request path."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from . import admin
+from .auth import check_key, extract_key
+from .context import RequestContext
+from .errors import MockError, error_response
+from .routing import Router
+from .select import answer_from_example, prefer_selector
+from .settings import Settings
+from .spec import Operation, Spec
+from .validation import Violation, coerce
+
+log = logging.getLogger("mockserver")
+Handler = Callable[[RequestContext], Awaitable[Response] | Response]
+Selector = Callable[[RequestContext], Awaitable[Response | None]]
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+MAX_BODY_BYTES = 64 * 1024 * 1024
+JSON_TYPES = ("application/json",)
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+class MockServer:
+    """The spec, its router and handlers, the services handlers share, and the request path."""
+
+    def __init__(self, settings: Settings | None = None, spec: Spec | None = None) -> None:
+        self.settings = settings or Settings()
+        self.spec = spec or Spec.load(self.settings.spec_path)
+        self.router = Router(self.spec.operations)
+        self.handlers: dict[str, Handler] = {op.operation_id: h for op in self.spec.operations
+                                             if (h := resolve_handler(op.handler_name)) is not None}
+        self.services: dict[str, Any] = {}
+        self.selectors: list[Selector] = [prefer_selector]
+        self.observers: list[Callable[[RequestContext | None, Request, int, str, float], None]] = []
+        self.started_at = time.time()
+
+    def service(self, name: str, factory: Callable[["MockServer"], Any]) -> Any:
+        """A per-server singleton, created on first use."""
+        found = self.services.get(name)
+        if found is None:
+            found = self.services[name] = factory(self)
+        return found
+
+    async def dispatch(self, request: Request) -> Response:
+        """Route, authenticate, validate, select an answer; never let a client mistake become a 500."""
+        started = time.perf_counter()
+        ctx: RequestContext | None = None
+        answered_by = "error"
+        try:
+            ctx, response, answered_by = await self._answer(request)
+        except MockError as exc:
+            response = exc.response(ctx.dialect if ctx else self._dialect_for_path(request.url.path))
+        except Exception:  # a bug of ours: say so in the provider's shape, keep serving
+            log.exception("unhandled error for %s %s", request.method, request.url.path)
+            dialect = ctx.dialect if ctx else self._dialect_for_path(request.url.path)
+            response = error_response(dialect, 500, "The mock server had an internal error while processing "
+                                                    "your request (see its log).")
+            answered_by = "bug"
+        elapsed = (time.perf_counter() - started) * 1000
+        for observe in self.observers:
+            observe(ctx, request, response.status_code, answered_by, elapsed)
+        if not self.settings.quiet:
+            log.info("%s %s %d %s %.1fms", request.method, request.url.path, response.status_code, answered_by, elapsed)
+        return response
+
+    async def _answer(self, request: Request) -> tuple[RequestContext, Response, str]:
+        path = request.url.path
+        match = self.router.match(request.method, path)
+        if match is None:
+            raise MockError(404, f"Invalid URL ({request.method} {path})", dialect=self._dialect_for_path(path),
+                            code="unknown_url")
+        if match.operation is None:
+            allowed = ", ".join(match.allowed)
+            raise MockError(405, f"Method {request.method} is not allowed on {path}; allowed: {allowed}.",
+                            dialect=self._dialect_for_path(path), code="method_not_allowed",
+                            headers={"allow": allowed})
+        op = match.operation
+        ctx = RequestContext(request=request, operation=op, server=self,
+                             dialect=pick_dialect(op, request), path_params=match.path_params)
+        try:
+            ctx.api_key = extract_key(request.headers, request.query_params)
+            if op.raw.get("security") != []:
+                check_key(ctx.api_key, self.settings.api_keys, ctx.dialect)
+            await read_body(ctx)
+            validate_parameters(ctx)
+            for select in self.selectors:
+                chosen = await select(ctx)
+                if chosen is not None:
+                    return ctx, chosen, ctx.notes.get("answered_by", "selector")
+            handler = self.handlers.get(op.operation_id)
+            if handler is None:
+                return ctx, answer_from_example(ctx), "example"
+            result = handler(ctx)
+            if inspect.isawaitable(result):
+                result = await result
+            return ctx, result, ctx.notes.get("answered_by", op.handler_name or "handler")
+        except MockError as exc:
+            return ctx, exc.response(ctx.dialect), "error"
+
+    def _dialect_for_path(self, path: str) -> str:
+        nearest = self.router.nearest(path)
+        return nearest.dialect if nearest else "openai"
+
+
+def resolve_handler(name: str | None) -> Handler | None:
+    """`chat:create` -> `mockserver.handlers.chat.create`, or None while it is not written yet."""
+    if not name:
+        return None
+    module_name, _, func = name.partition(":")
+    qualified = f"{__package__}.handlers.{module_name}"
+    try:
+        module = importlib.import_module(qualified)
+    except ModuleNotFoundError as exc:
+        if exc.name == qualified:
+            return None
+        raise
+    return getattr(module, func, None)
+
+
+def pick_dialect(op: Operation, request: Request) -> str:
+    """The operation's dialect; shared operations (GET /v1/models) follow the client's headers."""
+    if len(op.dialects) == 1:
+        return op.dialects[0]
+    headers = request.headers
+    if "anthropic" in op.dialects and ("anthropic-version" in headers or "x-api-key" in headers):
+        return "anthropic"
+    if "gemini" in op.dialects and ("x-goog-api-key" in headers or "key" in request.query_params
+                                    or "x-goog-api-client" in headers):
+        return "gemini"
+    return op.dialects[0]
+
+
+async def read_body(ctx: RequestContext) -> None:
+    """Parse and validate the body by its declared media types."""
+    op, request = ctx.operation, ctx.request
+    if not op.body_validators:
+        return
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise MockError(413, f"Request body too large: {len(raw)} bytes (limit {MAX_BODY_BYTES}).",
+                        code="request_too_large")
+    ctx.raw_body = raw
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if not raw and not content_type:
+        if op.body_required:
+            raise MockError(400, "Missing request body: this endpoint expects a "
+                                 f"{' or '.join(op.body_validators)} body.", code="missing_body")
+        return
+    declared = next((mt for mt in op.body_validators if mt == content_type), None)
+    if declared is None and content_type in ("", "text/plain") and "application/json" in op.body_validators:
+        declared = "application/json" if _looks_like_json(raw) else None
+    if declared is None:
+        expected = " or ".join(f"'{mt}'" for mt in op.body_validators)
+        raise MockError(415, f"Unsupported content type: '{content_type or 'none'}'. This endpoint expects {expected}.",
+                        code="unsupported_content_type")
+    if declared in JSON_TYPES:
+        try:
+            ctx.body = orjson.loads(raw) if raw else None
+        except orjson.JSONDecodeError as exc:
+            raise MockError(400, "We could not parse the JSON body of your request. The API expects a JSON "
+                                 f"payload, but what was sent was not valid JSON ({exc}).",
+                            code="invalid_json") from None
+        if ctx.body is None and op.body_required:
+            raise MockError(400, "Missing request body.", code="missing_body")
+    else:
+        ctx.body = await _read_form(ctx, op.body_schemas.get(declared) or {})
+    if ctx.body is not None:
+        _raise_on(op.body_validators[declared].first_violation(ctx.body))
+
+
+def _looks_like_json(raw: bytes) -> bool:
+    return raw.lstrip()[:1] in (b"{", b"[")
+
+
+async def _read_form(ctx: RequestContext, schema: dict) -> dict:
+    """A form as a dict typed by its schema; uploaded files are kept aside in `ctx.files`."""
+    try:
+        form = await ctx.request.form(max_files=64, max_fields=1000)
+    except Exception as exc:  # python-multipart raises several types on malformed input
+        raise MockError(400, f"Could not parse the form body: {exc}", code="invalid_form") from None
+    props = schema.get("properties") or {}
+    body: dict[str, Any] = {}
+    for key in set(form.keys()):
+        values = form.getlist(key)
+        prop = props.get(key) or props.get(key.removesuffix("[]")) or {}
+        name = key if key in props or key.removesuffix("[]") not in props else key.removesuffix("[]")
+        files = [v for v in values if hasattr(v, "filename") and not isinstance(v, str)]
+        if files:
+            ctx.files.setdefault(name, []).extend(files)
+            rendered: list[Any] = [f.filename or "upload" for f in files]
+        else:
+            item_schema = prop.get("items", {}) if prop.get("type") == "array" else prop
+            rendered = [coerce(v, item_schema) for v in values]
+        body[name] = rendered if prop.get("type") == "array" or key.endswith("[]") else rendered[-1]
+    return body
+
+
+def validate_parameters(ctx: RequestContext) -> None:
+    """Check declared path and query parameters against their schemas."""
+    query = ctx.request.query_params
+    for param in ctx.operation.parameters:
+        if param.location == "path":
+            value: Any = ctx.path_params.get(param.name)
+        elif param.location == "query":
+            if param.name not in query and f"{param.name}[]" not in query:
+                if param.required:
+                    raise MockError(400, f"Missing required parameter: '{param.name}'.", param=param.name,
+                                    code="missing_required_parameter")
+                continue
+            item = param.schema.get("items", {})
+            value = ([coerce(v, item) for v in query.getlist(param.name) + query.getlist(f"{param.name}[]")]
+                     if param.is_array else coerce(query[param.name], param.schema))
+        else:
+            continue
+        if param.validator is not None and value is not None:
+            _raise_on(param.validator.first_violation(value, root=param.name))
+
+
+def _raise_on(violation: Violation | None) -> None:
+    if violation is not None:
+        raise MockError(400, violation.message, param=violation.param, code=violation.code,
+                        anthropic_message=anthropic_message(violation))
+
+
+def anthropic_message(violation: Violation) -> str:
+    """Anthropic's wording: `max_tokens: Field required`."""
+    if violation.code == "missing_required_parameter" and violation.param:
+        return f"{violation.param}: Field required"
+    return f"{violation.param}: {violation.message}" if violation.param else violation.message
+
+
+def create_app(settings: Settings | None = None, server: MockServer | None = None) -> Starlette:
+    """The ASGI app: admin and spec routes in front of the spec dispatcher."""
+    server = server or MockServer(settings)
+    routes = [*admin.routes(server), Route("/{path:path}", server.dispatch, methods=ALL_METHODS)]
+    app = Starlette(routes=routes)
+    app.state.server = server
+    return app
