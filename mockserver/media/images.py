@@ -55,6 +55,8 @@ def aspect_ratio_size(ratio: str | float, long_side: int = 1024) -> tuple[int, i
         value = float(ratio)
     else:
         text = str(ratio).strip().lower()
+        if text.startswith("aspect_"):  # Ideogram's "ASPECT_16_9"
+            text = text[len("aspect_"):].replace("_", ":")
         if text in ("", "auto"):
             return (long_side, long_side)
         match = _RATIO_RE.match(text)
@@ -115,7 +117,7 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
         return ImageFont.load_default()
 
 
-def _draw(width: int, height: int, seed: str | int, text: str | None) -> Image.Image:
+def picture(width: int, height: int, seed: str | int, text: str | None = None) -> Image.Image:
     """Draw the seeded gradient-and-rings picture as a palette ("P") image."""
     digest = seed_bytes("image", seed)
     corners = [0, 80 + digest[20] % 80, 80 + digest[21] % 80, _STEPS - 1]
@@ -148,7 +150,7 @@ def _draw(width: int, height: int, seed: str | int, text: str | None) -> Image.I
 @lru_cache(maxsize=64)
 def _render(width: int, height: int, pil_format: str, seed: str | int, text: str | None) -> bytes:
     """Encode the drawn picture; cached per argument tuple."""
-    image = _draw(width, height, seed, text)
+    image = picture(width, height, seed, text)
     out = io.BytesIO()
     if pil_format == "PNG":
         image.save(out, "PNG", compress_level=3)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import math
+import os
+import tempfile
 from fractions import Fraction
 from functools import lru_cache
 
 import av
 
-from .images import _draw
+from .images import picture
 
 MAX_SIDE = 4096
 MAX_SECONDS = 120.0
@@ -24,7 +25,7 @@ def _even(value: int) -> int:
 
 def _planes(width: int, height: int, seed: str | int) -> list[tuple[bytes, int]]:
     """Return the background picture as yuv420p (plane bytes, line size) pairs."""
-    frame = av.VideoFrame.from_image(_draw(width, height, seed, None).convert("RGB"))
+    frame = av.VideoFrame.from_image(picture(width, height, seed).convert("RGB"))
     frame = frame.reformat(format="yuv420p")
     return [(bytes(plane)[: plane.buffer_size], plane.line_size) for plane in frame.planes]
 
@@ -54,11 +55,10 @@ def _options(fps: int) -> dict[str, str]:
     """Return encoder options: small, fast and reproducible."""
     if _CODEC == "libx264":
         return {
-            "preset": "veryfast",
-            "tune": "stillimage",
-            "crf": "30",
-            "g": str(fps * 2),
-            "threads": "2",
+            "preset": "ultrafast",
+            "crf": "32",
+            "g": str(fps * 5),
+            "threads": "2",  # fixed, so the bytes do not depend on the machine's core count
             "flags": "+bitexact",
         }
     return {"qscale": "8", "g": str(fps * 2), "threads": "1", "flags": "+bitexact"}
@@ -69,10 +69,19 @@ def _render(width: int, height: int, seconds: float, seed: str | int, fps: int) 
     """Encode the clip; cached per argument tuple."""
     count = max(1, round(seconds * fps))
     planes = _planes(width, height, seed)
+    with tempfile.TemporaryDirectory(prefix="mockserver-video-") as tmp:
+        # +faststart (moov before mdat) re-reads the output by name, so write a real file.
+        path = os.path.join(tmp, "clip.mp4")
+        _encode(path, width, height, count, fps, planes)
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
+def _encode(path: str, width: int, height: int, count: int, fps: int, planes: list[tuple[bytes, int]]) -> None:
+    """Encode `count` frames over the background planes into an MP4 file at `path`."""
     (y_bg, y_stride), (u_bg, _), (v_bg, _) = planes
-    out = io.BytesIO()
-    container_options = {"fflags": "+bitexact"}
-    with av.open(out, "w", format="mp4", options=container_options) as container:
+    container_options = {"fflags": "+bitexact", "movflags": "+faststart"}
+    with av.open(path, "w", format="mp4", options=container_options) as container:
         stream = container.add_stream(_CODEC, rate=fps, options=_options(fps))
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         if _CODEC == "mpeg4":
@@ -88,7 +97,6 @@ def _render(width: int, height: int, seconds: float, seed: str | int, fps: int) 
                 container.mux(packet)
         for packet in stream.encode(None):
             container.mux(packet)
-    return out.getvalue()
 
 
 def video_codec() -> str:

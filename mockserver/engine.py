@@ -1,0 +1,177 @@
+"""Default semantics: a deterministic reply derived from the conversation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from typing import Any
+
+from . import tokens
+from .conversation import Conversation, Tool
+from .reply import Candidate, Reply, ToolCall, Usage
+from .schema_instance import instance_for
+
+REASONING_MODELS = re.compile(r"^(o\d|gpt-5|.*-thinking|.*reasoner|deepseek-r1)", re.IGNORECASE)
+EFFORT_TOKENS = {"none": 0, "minimal": 8, "low": 16, "medium": 48, "high": 128, "xhigh": 256}
+SENTENCES = [
+    "This answer comes from mockserver, a local stand-in for the gateway.",
+    "The content is deterministic: the same request and seed give the same words.",
+    "Nothing here was produced by a real model, so no key or network is needed.",
+    "Streaming, tools and structured output behave the way the real API does.",
+    "Scenarios can script any reply, error or timing you need for a test.",
+    "Change the seed to get a different but equally stable answer.",
+    "Long answers are cut at max_tokens, with the finish reason set to length.",
+    "Stop sequences end the text early, exactly where they first appear.",
+]
+MESSAGE_OVERHEAD = 3
+IMAGE_TOKENS = 85
+AUDIO_TOKENS = 50
+
+
+def default_reply(conv: Conversation, *, key: str, seed: int = 0) -> Reply:
+    """The reply the mock gives when no scenario says otherwise."""
+    created = int(time.time())
+    candidates = [_candidate(conv, key, seed, index) for index in range(max(1, conv.n))]
+    usage = Usage(prompt_tokens=prompt_tokens(conv))
+    for candidate in candidates:
+        usage.completion_tokens += completion_tokens(candidate)
+    if conv.reasoning_effort is not None or REASONING_MODELS.match(conv.model or "") or conv.thinking_budget:
+        reasoning = sum(tokens.count(c.reasoning or "") for c in candidates)
+        usage.reasoning_tokens = reasoning
+        usage.completion_tokens += reasoning
+    return Reply(model=conv.model, candidates=candidates, usage=usage, key=key, created=created)
+
+
+def prompt_tokens(conv: Conversation) -> int:
+    """Input tokens: text tokens, 3 per message, 85 per image, 50 per audio clip, plus tool schemas."""
+    total = tokens.count(conv.system) + (MESSAGE_OVERHEAD if conv.system else 0)
+    for message in conv.messages:
+        total += MESSAGE_OVERHEAD + tokens.count(message.text)
+        total += IMAGE_TOKENS * len(message.images) + AUDIO_TOKENS * len(message.audio)
+        total += sum(tokens.count(r.content) for r in message.tool_results)
+        total += sum(tokens.count_json(u.arguments) + 1 for u in message.tool_uses)
+    total += sum(tokens.count(t.name) + tokens.count(t.description) + tokens.count_json(t.schema) for t in conv.tools)
+    if conv.response_schema:
+        total += tokens.count_json(conv.response_schema)
+    return total
+
+
+def completion_tokens(candidate: Candidate) -> int:
+    """Output tokens of one candidate (text, refusal and tool arguments)."""
+    total = tokens.count(candidate.text or "") + tokens.count(candidate.refusal or "")
+    total += sum(tokens.count(c.arguments_json()) + tokens.count(c.name) for c in candidate.tool_calls)
+    return total
+
+
+def _candidate(conv: Conversation, key: str, seed: int, index: int) -> Candidate:
+    variant = f"{key}:{seed}:{index}"
+    candidate = Candidate(reasoning=_reasoning(conv))
+    if conv.tools and conv.tool_choice != "none" and not conv.pending_tool_results():
+        calls = _tool_calls(conv, variant)
+        if calls:
+            candidate.tool_calls = calls
+            candidate.finish = "tool_calls"
+            return candidate
+    if conv.response_schema is not None:
+        candidate.text = json.dumps(instance_for(conv.response_schema, seed=variant, hint=conv.last_user_text()),
+                                    ensure_ascii=False)
+    elif conv.json_mode:
+        candidate.text = json.dumps({"answer": _summary(conv), "source": "mockserver"}, ensure_ascii=False)
+    else:
+        candidate.text = _text(conv, variant, index)
+    _apply_limits(conv, candidate)
+    return candidate
+
+
+def _text(conv: Conversation, variant: str, index: int) -> str:
+    results = conv.pending_tool_results()
+    if results:
+        used = "; ".join(f"{r.name or r.call_id} returned {_clip(r.content, 160)}" for r in results)
+        return f"Based on the tool results: {used}. That answers your question."
+    message = conv.last_user_message()
+    asked = _clip(message.text.strip(), 200) if message and message.text.strip() else ""
+    parts = [f'You asked: "{asked}".' if asked else "Hello! How can I help you today?"]
+    if message and message.images:
+        parts.append(f"I can see {len(message.images)} image{'s' if len(message.images) > 1 else ''} "
+                     f"({', '.join(_describe_media(u) for u in message.images)}).")
+    if message and message.audio:
+        parts.append(f"I received {len(message.audio)} audio clip{'s' if len(message.audio) > 1 else ''}.")
+    if index:
+        parts.append(f"(Alternative answer {index + 1}.)")
+    start = _hash_int(variant) % len(SENTENCES)
+    parts += [SENTENCES[(start + i) % len(SENTENCES)] for i in range(2)]
+    return " ".join(parts)
+
+
+def _apply_limits(conv: Conversation, candidate: Candidate) -> None:
+    text = candidate.text or ""
+    for stop in conv.stop:
+        if stop and stop in text:
+            text = text[:text.index(stop)]
+            candidate.finish, candidate.stop_sequence = "stop_sequence", stop
+    if conv.max_tokens is not None:
+        text, cut = tokens.truncate(text, conv.max_tokens)
+        if cut:
+            candidate.finish, candidate.stop_sequence = "length", None
+    candidate.text = text
+
+
+def _tool_calls(conv: Conversation, variant: str) -> list[ToolCall]:
+    chosen = _choose_tools(conv)
+    hint = conv.last_user_text()
+    return [ToolCall(id=f"call_{tokens.stable_id(variant, i, tool.name)}", name=tool.name,
+                     arguments=instance_for(tool.schema or {"type": "object"}, seed=variant, hint=hint))
+            for i, tool in enumerate(chosen)]
+
+
+def _choose_tools(conv: Conversation) -> list[Tool]:
+    if conv.forced_tool:
+        tool = conv.tool_named(conv.forced_tool)
+        return [tool] if tool else []
+    words = set(re.findall(r"[a-z0-9]+", conv.last_user_text().lower()))
+    scored = []
+    for position, tool in enumerate(conv.tools):
+        vocabulary = set(re.findall(r"[a-z0-9]+", f"{tool.name} {tool.description}".lower().replace("_", " ")))
+        scored.append((len(words & {w for w in vocabulary if len(w) > 3}), -position, tool))
+    scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
+    relevant = [tool for score, _, tool in scored if score > 0]
+    if conv.parallel_tool_calls and len(relevant) > 1:
+        return sorted(relevant, key=conv.tools.index)
+    return [relevant[0] if relevant else conv.tools[0]]
+
+
+def _reasoning(conv: Conversation) -> str | None:
+    effort = conv.reasoning_effort
+    if effort is None and not conv.thinking_budget and not REASONING_MODELS.match(conv.model or ""):
+        return None
+    if effort == "none":
+        return None
+    size = EFFORT_TOKENS.get(effort or "medium", 48)
+    question = _clip(conv.last_user_text(), 80) or "the request"
+    base = f"The user asks about {question}. I should answer directly and stay consistent. "
+    text = base
+    while tokens.count(text) < size:
+        text += "Check the facts, then keep the answer short and clear. "
+    return text.strip()
+
+
+def _summary(conv: Conversation) -> str:
+    asked = conv.last_user_text().strip()
+    return f"Mock answer to: {_clip(asked, 120)}" if asked else "Mock answer"
+
+
+def _describe_media(url: str) -> str:
+    if url.startswith("data:"):
+        return url[5:url.find(";")] if ";" in url else "inline data"
+    return _clip(url, 60)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _hash_int(value: Any) -> int:
+    return int.from_bytes(hashlib.blake2b(str(value).encode(), digest_size=8).digest(), "big")
