@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import math
 import wave
-from fractions import Fraction
 from array import array
+from fractions import Fraction
 from functools import lru_cache
 
 import av
@@ -31,6 +31,7 @@ _CODECS = {
 _OPUS_RATES = (48000, 24000, 16000, 12000, 8000)
 _SCALE = (262, 294, 330, 392, 440, 523, 587, 659)  # C-major pentatonic
 NOTE_SECONDS = 0.4
+MIN_SECONDS = 0.1
 MAX_SECONDS = 600.0
 
 
@@ -76,7 +77,7 @@ def _note(freq: int, sample_rate: int) -> bytes:
 
 def _pcm(seconds: float, seed: str | int, sample_rate: int) -> bytes:
     """Return exactly round(seconds * sample_rate) samples of the seeded chime pattern."""
-    total = 2 * int(round(seconds * sample_rate))
+    total = 2 * round(seconds * sample_rate)
     digest = seed_bytes("audio", seed)
     parts: list[bytes] = []
     size = 0
@@ -148,6 +149,7 @@ def render_audio(fmt: str, seconds: float, seed: str | int = 0, sample_rate: int
         raise ValueError(f"audio duration out of range: {seconds}")
     if fmt == "opus" and sample_rate not in _OPUS_RATES:
         sample_rate = 48000
+    seconds = max(MIN_SECONDS, seconds)  # an empty file would not be a valid one
     return _render(fmt, round(seconds, 3), seed, int(sample_rate))
 
 
@@ -166,7 +168,7 @@ def _looks_like_audio(data: bytes) -> bool:
     """Cheap magic-number sniff for containers that may hold audio."""
     if len(data) < 12:
         return False
-    if any(data[off:off + len(magic)] == magic for off, magic in _MAGIC_OFFSETS):
+    if any(data[off : off + len(magic)] == magic for off, magic in _MAGIC_OFFSETS):
         return True
     if data[:4] == b"RIFF" and data[8:12] in (b"WAVE", b"AVI "):
         return True

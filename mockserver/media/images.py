@@ -46,7 +46,7 @@ def parse_size(size: str) -> tuple[int, int]:
 
 def _even(value: float) -> int:
     """Round to the nearest even integer, at least 2."""
-    return max(2, int(round(value / 2.0)) * 2)
+    return max(2, round(value / 2.0) * 2)
 
 
 def aspect_ratio_size(ratio: str | float, long_side: int = 1024) -> tuple[int, int]:
@@ -56,7 +56,7 @@ def aspect_ratio_size(ratio: str | float, long_side: int = 1024) -> tuple[int, i
     else:
         text = str(ratio).strip().lower()
         if text.startswith("aspect_"):  # Ideogram's "ASPECT_16_9"
-            text = text[len("aspect_"):].replace("_", ":")
+            text = text[len("aspect_") :].replace("_", ":")
         if text in ("", "auto"):
             return (long_side, long_side)
         match = _RATIO_RE.match(text)
@@ -82,6 +82,7 @@ def aspect_ratio_size(ratio: str | float, long_side: int = 1024) -> tuple[int, i
 
 _STEPS = 240  # palette entries used by the gradient
 _BLACK, _WHITE, _RING = 240, 241, 242  # reserved palette entries
+_GIF_BANDS = [i // 6 * 6 if i < _STEPS else i for i in range(256)]
 
 
 def _colours(digest: bytes, count: int) -> list[tuple[int, int, int]]:
@@ -155,7 +156,9 @@ def _render(width: int, height: int, pil_format: str, seed: str | int, text: str
     if pil_format == "PNG":
         image.save(out, "PNG", compress_level=3)
     elif pil_format == "GIF":
-        image.save(out, "GIF")
+        banded = image.point(_GIF_BANDS)  # coarser gradient: LZW packs it ~3x smaller
+        banded.putpalette(image.getpalette())
+        banded.save(out, "GIF")
     elif pil_format == "JPEG":
         image.convert("RGB").save(out, "JPEG", quality=85)
     else:
@@ -163,9 +166,7 @@ def _render(width: int, height: int, pil_format: str, seed: str | int, text: str
     return out.getvalue()
 
 
-def render_image(
-    width: int, height: int, fmt: str = "png", seed: str | int = 0, text: str | None = None
-) -> bytes:
+def render_image(width: int, height: int, fmt: str = "png", seed: str | int = 0, text: str | None = None) -> bytes:
     """Return deterministic image bytes of the given size and format."""
     if not (0 < int(width) <= MAX_SIDE and 0 < int(height) <= MAX_SIDE):
         raise ValueError(f"image size out of range: {width}x{height}")

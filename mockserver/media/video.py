@@ -37,16 +37,14 @@ def _luma(background: bytes, stride: int, width: int, height: int, index: int, c
     top = (index * 2 * height // max(1, count)) % max(1, height - band - bar)
     filled = min(width, width * (index + 1) // count)
     row = bytes([_BAND_Y]) * filled
-    bar_rows = b"".join(
-        row + background[y * stride + filled:(y + 1) * stride] for y in range(height - bar, height)
-    )
+    bar_rows = b"".join(row + background[y * stride + filled : (y + 1) * stride] for y in range(height - bar, height))
     return b"".join(
         (
             background[: top * stride],
             bytes([_BAND_Y]) * (band * stride),
-            background[(top + band) * stride:(height - bar) * stride],
+            background[(top + band) * stride : (height - bar) * stride],
             bar_rows,
-            background[height * stride:],
+            background[height * stride :],
         )
     )
 
