@@ -1,0 +1,1 @@
+"""Wire dialects: request body -> Conversation, Reply -> JSON body or SSE frames."""

@@ -1,0 +1,26 @@
+"""Anthropic Messages: `messages:create` and `messages:count_tokens`."""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.responses import Response
+
+from ..context import RequestContext
+from ..dialects import anthropic
+from ..engine import default_reply, prompt_tokens
+from ..responses import JSONResponse
+
+
+async def create(ctx: RequestContext) -> Response:
+    """A deterministic assistant message (JSON or event stream)."""
+    conversation = anthropic.parse(ctx)
+    reply = default_reply(conversation, key=anthropic.reply_key(ctx), seed=ctx.seed)
+    return anthropic.render(ctx, reply, conversation)
+
+
+async def count_tokens(ctx: RequestContext) -> Response:
+    """`{"input_tokens": n}`, the same count `create` reports as usage."""
+    conversation = anthropic.parse(ctx)
+    return JSONResponse({"input_tokens": prompt_tokens(conversation)},
+                        headers={"request-id": f"req_{uuid.uuid4().hex[:24]}"})
