@@ -1,0 +1,430 @@
+"""OpenAI Chat Completions: request body → Conversation, Reply → `chat.completion` JSON or chunk stream."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+from starlette.responses import Response
+
+from .. import tokens
+from ..context import RequestContext
+from ..conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64, check_data_url
+from ..engine import AUDIO_TOKENS
+from ..errors import MockError
+from ..media import render_audio
+from ..reply import Candidate, Reply
+from ..responses import JSONResponse, sse_frame
+from ..streaming import event_stream
+from .openai_common import (reply_key, response_headers, system_fingerprint, token_logprob, usage_body,
+                            wants_usage_in_stream)
+
+__all__ = ["parse", "render", "reply_key", "completion_body", "stream_frames"]
+
+FINISH = {"stop": "stop", "stop_sequence": "stop", "refusal": "stop", "length": "length",
+          "tool_calls": "tool_calls", "content_filter": "content_filter", "function_call": "function_call"}
+AUDIO_FORMATS = {"pcm16": "pcm"}
+AUDIO_TOKENS_PER_SECOND = 20
+AUDIO_LIFETIME_S = 3600
+SERVICE_TIERS = ("default", "flex", "scale", "priority")
+JSON_WORD = re.compile(r"json", re.IGNORECASE)
+
+
+# ----------------------------------------------------------------------------- parse
+
+def parse(ctx: RequestContext) -> Conversation:
+    """The request body as a provider-neutral conversation (400 naming the field on client mistakes)."""
+    body: dict = ctx.body
+    conv = Conversation(model=body["model"])
+    _parse_messages(body["messages"], conv)
+    _parse_tools(body, conv)
+    _parse_output(body, conv)
+    limit = body.get("max_completion_tokens")
+    conv.max_tokens = limit if limit is not None else body.get("max_tokens")
+    stop = body.get("stop")
+    conv.stop = [stop] if isinstance(stop, str) else [s for s in (stop or []) if s]
+    conv.n = body.get("n") or 1
+    conv.seed = body.get("seed")
+    conv.reasoning_effort = body.get("reasoning_effort")
+    conv.logprobs = body.get("logprobs") is True
+    conv.top_logprobs = body.get("top_logprobs") or 0
+    if conv.top_logprobs and not conv.logprobs:
+        raise MockError(400, "Invalid value for 'top_logprobs': 'logprobs' must be set to true when "
+                             "'top_logprobs' is used.", param="top_logprobs", code="invalid_value")
+    if body.get("stream_options") is not None and body.get("stream") is not True:
+        raise MockError(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+                        param="stream_options", code="invalid_value")
+    return conv
+
+
+def _parse_messages(messages: list[dict], conv: Conversation) -> None:
+    system: list[str] = []
+    names: dict[str, str] = {}
+    awaiting: list[str] = []
+    for i, raw in enumerate(messages):
+        role, where = raw["role"], f"messages[{i}]"
+        if role != "tool":
+            _require_answers(awaiting)
+        content = raw.get("content")
+        if role in ("system", "developer"):
+            system.append(_parts(content, where, Message(role=role)).text)
+        elif role == "user":
+            conv.messages.append(_parts(content, where, Message(role="user")))
+        elif role == "assistant":
+            message = _parts(content, where, Message(role="assistant"))
+            for j, call in enumerate(raw.get("tool_calls") or []):
+                use = _tool_use(call, f"{where}.tool_calls[{j}]")
+                names[use.id] = use.name
+                awaiting.append(use.id)
+                message.tool_uses.append(use)
+            if isinstance(raw.get("function_call"), dict):
+                call = raw["function_call"]
+                name = call.get("name") or ""
+                message.tool_uses.append(ToolUse(id=name, name=name, arguments=_arguments(call.get("arguments"))))
+            conv.messages.append(message)
+        elif role == "tool":
+            call_id = raw.get("tool_call_id")
+            if not call_id:
+                raise MockError(400, f"Missing parameter 'tool_call_id': messages with role 'tool' must have a "
+                                     f"'tool_call_id' ({where}).", param=f"{where}.tool_call_id",
+                                code="missing_required_parameter")
+            if call_id not in awaiting:
+                raise MockError(400, f"Invalid parameter: messages with role 'tool' must be a response to a preceding "
+                                     f"message with 'tool_calls' (no pending tool call has id '{call_id}').",
+                                param=f"{where}.tool_call_id", code="invalid_value")
+            awaiting.remove(call_id)
+            text = _parts(content, where, Message(role="tool")).text
+            conv.messages.append(Message(role="tool", tool_results=[ToolResult(call_id, text, name=names.get(call_id))]))
+        elif role == "function":
+            text = _parts(content, where, Message(role="function")).text
+            name = raw.get("name")
+            conv.messages.append(Message(role="tool", tool_results=[ToolResult(name or "function", text, name=name)]))
+    _require_answers(awaiting)
+    conv.system = "\n".join(s for s in system if s)
+
+
+def _require_answers(awaiting: list[str]) -> None:
+    if awaiting:
+        raise MockError(400, "An assistant message with 'tool_calls' must be followed by tool messages responding to "
+                             "each 'tool_call_id'. The following tool_call_ids did not have response messages: "
+                             + ", ".join(awaiting), param="messages", code="invalid_value")
+
+
+def _parts(content: Any, where: str, message: Message) -> Message:
+    """Fill `message` from a string or a list of content parts."""
+    if content is None or isinstance(content, str):
+        message.text = content or ""
+        return message
+    texts: list[str] = []
+    for j, part in enumerate(content):
+        kind, at = part.get("type"), f"{where}.content[{j}]"
+        if kind in ("text", "refusal"):
+            value = part.get(kind)
+            if not isinstance(value, str):
+                raise MockError(400, f"Missing required parameter: '{at}.{kind}'.", param=f"{at}.{kind}",
+                                code="missing_required_parameter")
+            texts.append(value)
+        elif kind == "image_url":
+            url = part["image_url"]["url"]
+            if url.startswith("data:"):
+                check_data_url(url, f"{at}.image_url.url", kind="image")
+            elif not re.match(r"^https?://\S+$", url):
+                raise MockError(400, f"Invalid '{at}.image_url.url': expected an https URL or a base64-encoded data "
+                                     "URL (data:image/<format>;base64,<data>).", param=f"{at}.image_url.url",
+                                code="invalid_image_url")
+            message.images.append(url)
+        elif kind == "input_audio":
+            check_base64(part["input_audio"]["data"], f"{at}.input_audio.data")
+            message.audio.append(part["input_audio"]["format"])
+        elif kind == "file":
+            file = part.get("file") or {}
+            if isinstance(file.get("file_data"), str):
+                check_data_url(file["file_data"], f"{at}.file.file_data", kind="")
+            elif not file.get("file_id"):
+                raise MockError(400, f"Missing required parameter: '{at}.file.file_data' (or 'file_id').",
+                                param=f"{at}.file.file_data", code="missing_required_parameter")
+            message.files.append(file.get("filename") or file.get("file_id") or "file")
+    message.text = "\n".join(texts)
+    return message
+
+
+def _tool_use(call: dict, where: str) -> ToolUse:
+    if call.get("type") == "custom" or "custom" in call:
+        custom = call.get("custom") or {}
+        return ToolUse(id=call.get("id") or "", name=custom.get("name") or "", arguments=custom.get("input"))
+    function = call.get("function") or {}
+    if not call.get("id") or not function.get("name"):
+        raise MockError(400, f"Missing required parameter: '{where}.id' and '{where}.function.name' are required.",
+                        param=where, code="missing_required_parameter")
+    return ToolUse(id=call["id"], name=function["name"], arguments=_arguments(function.get("arguments")))
+
+
+def _arguments(raw: Any) -> Any:
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _parse_tools(body: dict, conv: Conversation) -> None:
+    custom: set[str] = set()
+    for tool in body.get("tools") or []:
+        if tool["type"] == "function":
+            fn = tool["function"]
+            conv.tools.append(Tool(fn["name"], fn.get("description") or "", _schema(fn.get("parameters")),
+                                   bool(fn.get("strict"))))
+        else:
+            spec = tool["custom"]
+            custom.add(spec["name"])
+            conv.tools.append(Tool(spec["name"], spec.get("description") or "", {"type": "string", "minLength": 1}))
+    legacy = bool(body.get("functions")) and not body.get("tools")
+    if legacy:
+        conv.tools = [Tool(fn["name"], fn.get("description") or "", _schema(fn.get("parameters")), bool(fn.get("strict")))
+                      for fn in body["functions"]]
+    conv.extra["legacy_functions"] = legacy
+    conv.extra["custom_tools"] = custom
+    param = "function_call" if legacy else "tool_choice"
+    choice = body.get(param)
+    if choice is None:
+        return
+    if not conv.tools:
+        raise MockError(400, f"Invalid value for '{param}': '{param}' is only allowed when "
+                             f"'{'functions' if legacy else 'tools'}' are specified.", param=param, code="invalid_value")
+    if isinstance(choice, str):
+        conv.tool_choice = choice
+        return
+    kind = choice.get("type", "function")
+    if kind == "allowed_tools":
+        allowed = choice.get("allowed_tools") or {}
+        wanted = {(t.get(t.get("type", "function")) or {}).get("name") for t in allowed.get("tools") or []}
+        conv.tools = [t for t in conv.tools if t.name in wanted] or conv.tools
+        conv.tool_choice = allowed.get("mode") or "auto"
+        return
+    name = choice.get("name") if legacy else (choice.get(kind) or {}).get("name")
+    if conv.tool_named(name or "") is None:
+        raise MockError(400, f"Invalid value for '{param}': no function named '{name}' was specified in "
+                             f"'{'functions' if legacy else 'tools'}'.", param=param, code="invalid_value")
+    conv.tool_choice, conv.forced_tool = "required", name
+
+
+def _schema(parameters: Any) -> dict:
+    return parameters if isinstance(parameters, dict) and parameters else {"type": "object", "properties": {}}
+
+
+def _parse_output(body: dict, conv: Conversation) -> None:
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        spec = fmt["json_schema"]
+        conv.response_schema = spec.get("schema") or {"type": "object"}
+        conv.response_schema_name = spec.get("name")
+    elif fmt.get("type") == "json_object":
+        conv.json_mode = True
+        texts = [conv.system] + [m.text for m in conv.messages]
+        if not any(JSON_WORD.search(t or "") for t in texts):
+            raise MockError(400, "'messages' must contain the word 'json' in some form, to use 'response_format' of "
+                                 "type 'json_object'.", param="messages", code="invalid_value")
+    modalities = body.get("modalities") or []
+    if "audio" in modalities:
+        audio = body.get("audio")
+        if not audio:
+            raise MockError(400, "Missing required parameter: 'audio'. It is required when 'modalities' includes "
+                                 "'audio'.", param="audio", code="missing_required_parameter")
+        conv.audio_output = dict(audio)
+
+
+# ----------------------------------------------------------------------------- render
+
+def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Response:
+    """The reply as the request asked for it: a `chat.completion` object or a chunk stream."""
+    headers = response_headers()
+    if ctx.wants_stream():
+        return event_stream(ctx, stream_frames(ctx, reply, conversation), headers=headers)
+    return JSONResponse(completion_body(ctx, reply, conversation), headers=headers)
+
+
+def _envelope(ctx: RequestContext, reply: Reply, obj: str) -> dict:
+    tier = (ctx.body or {}).get("service_tier")
+    return {"id": "chatcmpl-" + tokens.stable_id(reply.key, "chat", length=29), "object": obj,
+            "created": reply.created, "model": reply.model,
+            "service_tier": tier if tier in SERVICE_TIERS else "default",
+            "system_fingerprint": system_fingerprint(reply.model, ctx.seed)}
+
+
+def completion_body(ctx: RequestContext, reply: Reply, conv: Conversation) -> dict:
+    """The non-streamed `chat.completion` object."""
+    audios = _audios(ctx, reply, conv)
+    choices = []
+    for index, candidate in enumerate(reply.candidates):
+        choices.append({"index": index, "message": _message(candidate, conv, audios[index]),
+                        "logprobs": _logprobs(candidate, reply.key, index, conv),
+                        "finish_reason": _finish(candidate, conv)})
+    body = _envelope(ctx, reply, "chat.completion")
+    body["choices"] = choices
+    body["usage"] = _usage(reply, conv, audios)
+    return body
+
+
+def _message(candidate: Candidate, conv: Conversation, audio: dict | None) -> dict:
+    content = None if audio or candidate.refusal is not None else candidate.text
+    message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": candidate.refusal,
+                               "annotations": []}
+    if candidate.tool_calls:
+        if conv.extra.get("legacy_functions"):
+            call = candidate.tool_calls[0]
+            message["function_call"] = {"name": call.name, "arguments": call.arguments_json()}
+        else:
+            message["tool_calls"] = [_tool_call(call, conv) for call in candidate.tool_calls]
+    if audio:
+        message["audio"] = {k: audio.get(k) for k in ("id", "data", "expires_at", "transcript")}
+    return message
+
+
+def _tool_call(call: Any, conv: Conversation) -> dict:
+    if call.name in conv.extra.get("custom_tools", ()):
+        return {"id": call.id, "type": "custom", "custom": {"name": call.name, "input": _custom_input(call)}}
+    return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments_json()}}
+
+
+def _custom_input(call: Any) -> str:
+    value = call.raw_arguments if call.raw_arguments is not None else call.arguments
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _finish(candidate: Candidate, conv: Conversation) -> str:
+    reason = FINISH.get(candidate.finish, "stop")
+    if reason == "tool_calls" and conv.extra.get("legacy_functions"):
+        return "function_call"
+    return reason
+
+
+def _logprobs(candidate: Candidate, key: str, index: int, conv: Conversation) -> dict | None:
+    if not conv.logprobs:
+        return None
+    variant = f"{key}:{index}"
+    text = [token_logprob(t, variant, i, conv.top_logprobs) for i, t in enumerate(tokens.split(candidate.text or ""))]
+    refusal = [token_logprob(t, variant, i, conv.top_logprobs)
+               for i, t in enumerate(tokens.split(candidate.refusal or ""))]
+    if candidate.refusal is not None:
+        return {"content": None, "refusal": refusal}
+    return {"content": text, "refusal": None}
+
+
+def _usage(reply: Reply, conv: Conversation, audios: list[dict | None]) -> dict:
+    prompt_audio = AUDIO_TOKENS * sum(len(m.audio) for m in conv.messages)
+    completion_audio = sum(a["tokens"] for a in audios if a)
+    return usage_body(reply.usage, prompt_audio=prompt_audio, completion_audio=completion_audio)
+
+
+def _audios(ctx: RequestContext, reply: Reply, conv: Conversation) -> list[dict | None]:
+    """Spoken versions of each text candidate when audio output was asked for (a scenario's own audio wins)."""
+    out: list[dict | None] = []
+    for index, candidate in enumerate(reply.candidates):
+        if candidate.audio:
+            out.append({"tokens": 0, **candidate.audio})
+        elif conv.audio_output and candidate.text and not candidate.tool_calls:
+            out.append(_speak(ctx, reply, conv.audio_output, candidate.text, index))
+        else:
+            out.append(None)
+    return out
+
+
+def _speak(ctx: RequestContext, reply: Reply, request: dict, transcript: str, index: int) -> dict:
+    fmt = request.get("format") or "wav"
+    seconds = min(12.0, max(1.0, 0.3 * len(transcript.split())))
+    seed = f"{reply.key}:{index}:{ctx.seed}"
+    data = render_audio(AUDIO_FORMATS.get(fmt, fmt), seconds, seed)
+    return {"id": "audio_" + tokens.stable_id(seed, "audio", length=32).lower(),
+            "data": base64.b64encode(data).decode(), "expires_at": reply.created + AUDIO_LIFETIME_S,
+            "transcript": transcript, "tokens": round(seconds * AUDIO_TOKENS_PER_SECOND)}
+
+
+# ----------------------------------------------------------------------------- stream
+
+def stream_frames(ctx: RequestContext, reply: Reply, conv: Conversation) -> list[bytes]:
+    """`data:` frames of `chat.completion.chunk` objects: choices interleaved, finish chunks, usage, `[DONE]`."""
+    include_usage = wants_usage_in_stream(ctx.body or {})
+    envelope = _envelope(ctx, reply, "chat.completion.chunk")
+    audios = _audios(ctx, reply, conv)
+
+    def chunk(choices: list[dict], **extra: Any) -> bytes:
+        payload = {**envelope, "choices": choices, **extra}
+        if include_usage and "usage" not in extra:
+            payload["usage"] = None
+        return sse_frame(payload)
+
+    per_choice = [_deltas(c, conv, reply.key, i, audios[i]) for i, c in enumerate(reply.candidates)]
+    frames: list[bytes] = []
+    for step in range(max(len(d) for d in per_choice)):
+        for index, deltas in enumerate(per_choice):
+            if step < len(deltas):
+                delta, logprobs = deltas[step]
+                frames.append(chunk([{"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": None}]))
+    for index, candidate in enumerate(reply.candidates):
+        frames.append(chunk([{"index": index, "delta": {}, "logprobs": None,
+                              "finish_reason": _finish(candidate, conv)}]))
+    if include_usage:
+        frames.append(chunk([], usage=_usage(reply, conv, audios)))
+    frames.append(sse_frame("[DONE]"))
+    return frames
+
+
+def _deltas(candidate: Candidate, conv: Conversation, key: str, index: int,
+            audio: dict | None) -> list[tuple[dict, dict | None]]:
+    """One choice's deltas, each with its logprobs: role first, then content, refusal, audio or tool calls."""
+    variant, top = f"{key}:{index}", conv.top_logprobs
+    empty_logprobs = {"content": [], "refusal": None} if conv.logprobs else None
+    legacy = conv.extra.get("legacy_functions") and candidate.tool_calls
+    text = candidate.text if not audio and candidate.refusal is None else None
+    if candidate.refusal is not None:
+        first: dict[str, Any] = {"role": "assistant", "content": None, "refusal": ""}
+    elif text is not None and not (candidate.tool_calls and not text):
+        first = {"role": "assistant", "content": "", "refusal": None}
+    else:
+        first = {"role": "assistant", "content": None}
+    out: list[tuple[dict, dict | None]] = [(first, empty_logprobs)]
+    position = 0
+    if first.get("content") == "":
+        for piece in candidate.chunks():
+            entries = [token_logprob(t, variant, position + i, top) for i, t in enumerate(tokens.split(piece))]
+            position += len(entries)
+            out.append(({"content": piece}, {"content": entries, "refusal": None} if conv.logprobs else None))
+    if candidate.refusal is not None:
+        for piece in tokens.split(candidate.refusal):
+            entries = [token_logprob(piece, variant, position, top)]
+            position += 1
+            out.append(({"refusal": piece}, {"content": None, "refusal": entries} if conv.logprobs else None))
+    if audio:
+        out.extend((d, None) for d in _audio_deltas(audio))
+    if legacy:
+        call = candidate.tool_calls[0]
+        first["function_call"] = {"name": call.name, "arguments": ""}
+        out.extend(({"function_call": {"arguments": frag}}, None) for frag in call.chunks() if frag)
+    else:
+        for k, call in enumerate(candidate.tool_calls):
+            out.extend((d, None) for d in _tool_deltas(call, k, conv))
+    return out
+
+
+def _tool_deltas(call: Any, k: int, conv: Conversation) -> list[dict]:
+    if call.name in conv.extra.get("custom_tools", ()):
+        head = {"index": k, "id": call.id, "type": "custom", "custom": {"name": call.name, "input": ""}}
+        pieces = tokens.fragments(_custom_input(call), 12)
+        return [{"tool_calls": [head]}] + [{"tool_calls": [{"index": k, "custom": {"input": p}}]} for p in pieces if p]
+    head = {"index": k, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
+    return ([{"tool_calls": [head]}]
+            + [{"tool_calls": [{"index": k, "function": {"arguments": p}}]} for p in call.chunks() if p])
+
+
+def _audio_deltas(audio: dict) -> list[dict]:
+    """Audio as the real API streams it: id with the first transcript piece, transcript, data, then `expires_at`."""
+    pieces = tokens.split(audio["transcript"]) or [""]
+    out = [{"audio": {"id": audio["id"], "transcript": pieces[0]}}]
+    out += [{"audio": {"transcript": p}} for p in pieces[1:]]
+    data = audio["data"]
+    out += [{"audio": {"data": data[i:i + 32768]}} for i in range(0, len(data), 32768)]
+    out.append({"audio": {"expires_at": audio["expires_at"]}})
+    return out
