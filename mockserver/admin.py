@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from . import assets
 from .responses import JSONResponse
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ def routes(server: "MockServer") -> list[Route]:
         return Response(server.spec.json_bytes, media_type="application/json")
 
     return [
+        *assets.routes(server),
         Route("/_mock/health", health, methods=["GET"]),
         Route("/_x-steady/health", health, methods=["GET"]),
         Route("/openapi.yaml", openapi_yaml, methods=["GET"]),
