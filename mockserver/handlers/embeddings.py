@@ -1,0 +1,79 @@
+"""OpenAI embeddings: deterministic unit vectors, float or base64 (little-endian float32)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from .. import models_catalog, tokens
+from ..context import RequestContext
+from ..errors import MockError
+from ..media.embeddings import embed, to_base64
+from ..responses import JSONResponse
+
+DEFAULT_DIMENSIONS = 1536
+MAX_DIMENSIONS = 4096
+MAX_INPUT_TOKENS = 8192
+FIXED_DIMENSION_MODELS = ("text-embedding-ada-002",)
+
+
+def inputs(value: Any) -> list[str | list[int]]:
+    """The request's `input` as a list of texts or token arrays (the schema has checked the shape)."""
+    if isinstance(value, str):
+        return [value]
+    if value and all(isinstance(v, int) for v in value):
+        return [list(value)]
+    return list(value)
+
+
+def dimensions(model: str, requested: int | None) -> int:
+    """Output length: the model's native length, or `dimensions` where the model supports it."""
+    found = models_catalog.find(model)
+    native = found.dimensions if found and found.dimensions else DEFAULT_DIMENSIONS
+    if requested is None:
+        return native
+    if model in FIXED_DIMENSION_MODELS:
+        raise MockError(400, "This model does not support specifying dimensions.", param="dimensions",
+                        code="invalid_value")
+    limit = native if found and found.dimensions else MAX_DIMENSIONS
+    if requested > limit:
+        raise MockError(400, f"Invalid value for 'dimensions' = {requested}. Must be less than or equal to {limit}.",
+                        param="dimensions", code="invalid_value")
+    return requested
+
+
+def count_tokens(item: str | list[int], index: int, many: bool) -> int:
+    """Tokens of one input (a token array counts its length); empty or over-long inputs are a 400."""
+    param = f"input[{index}]" if many else "input"
+    if isinstance(item, str):
+        if not item:
+            raise MockError(400, f"'{param}' must be a non-empty string.", param=param, code="invalid_value")
+        used = tokens.count(item) or 1
+    else:
+        if any(t < 0 for t in item):
+            raise MockError(400, f"Invalid token id in '{param}': token ids are non-negative integers.",
+                            param=param, code="invalid_value")
+        used = len(item)
+    if used > MAX_INPUT_TOKENS:
+        raise MockError(400, f"This model's maximum context length is {MAX_INPUT_TOKENS} tokens, however you "
+                             f"requested {used} tokens ({used} in your prompt; 0 for the completion). Please "
+                             "reduce your prompt; or completion length.", param=param, code="context_length_exceeded")
+    return used
+
+
+async def create(ctx: RequestContext) -> Response:
+    """POST embeddings: one entry per input, in input order."""
+    body = ctx.body
+    model = body["model"]
+    items = inputs(body["input"])
+    dims = dimensions(model, body.get("dimensions"))
+    used = sum(count_tokens(item, i, len(items) > 1) for i, item in enumerate(items))
+    space = f"{model}\x1f{ctx.seed}"
+    vectors = await run_in_threadpool(lambda: [embed(item, dims, space=space) for item in items])
+    as_base64 = body.get("encoding_format") == "base64"
+    data = [{"object": "embedding", "index": i, "embedding": to_base64(v) if as_base64 else v}
+            for i, v in enumerate(vectors)]
+    return JSONResponse({"object": "list", "data": data, "model": model,
+                         "usage": {"prompt_tokens": used, "total_tokens": used}})
