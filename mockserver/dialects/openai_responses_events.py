@@ -1,0 +1,99 @@
+"""The Responses API event stream of a finished Response object, in the order the real API sends it."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from .. import tokens
+from ..responses import sse_frame
+
+TERMINAL = {"completed": "response.completed", "incomplete": "response.incomplete", "failed": "response.failed",
+            "cancelled": "response.failed"}
+
+
+class _Events:
+    """Frames with `event:` lines and a `sequence_number` counting from 0."""
+
+    def __init__(self, obfuscate: bool) -> None:
+        self.frames: list[bytes] = []
+        self.obfuscate = obfuscate
+
+    def add(self, kind: str, **fields: Any) -> None:
+        data = {"type": kind, "sequence_number": len(self.frames), **fields}
+        if self.obfuscate and "delta" in fields:
+            data["obfuscation"] = _padding(f"{kind}:{len(self.frames)}:{fields['delta']}", len(fields["delta"]))
+        self.frames.append(sse_frame(data, event=kind))
+
+
+def response_events(response: dict, chunks: dict[str, list[str]], *, obfuscate: bool = True) -> list[bytes]:
+    """created, in_progress, each item's added/delta/done events, then the terminal event."""
+    events = _Events(obfuscate)
+    start = {**response, "status": "in_progress", "completed_at": None, "output": [], "usage": None,
+             "incomplete_details": None, "error": None}
+    events.add("response.created", response=start)
+    events.add("response.in_progress", response=start)
+    for index, item in enumerate(response["output"]):
+        pieces = chunks.get(item.get("id", ""))
+        if item["type"] == "message":
+            _message(events, index, item, pieces)
+        elif item["type"] == "function_call":
+            _function_call(events, index, item, pieces)
+        elif item["type"] == "reasoning":
+            _reasoning(events, index, item)
+        else:
+            events.add("response.output_item.added", output_index=index, item=item)
+            events.add("response.output_item.done", output_index=index, item=item)
+    events.add(TERMINAL.get(response["status"], "response.completed"), response=response)
+    return events.frames
+
+
+def _message(events: _Events, index: int, item: dict, pieces: list[str] | None) -> None:
+    item_id = item["id"]
+    events.add("response.output_item.added", output_index=index,
+               item={**item, "status": "in_progress", "content": []})
+    where = {"item_id": item_id, "output_index": index}
+    for position, part in enumerate(item["content"]):
+        at = {**where, "content_index": position}
+        if part["type"] == "refusal":
+            events.add("response.content_part.added", **at, part={"type": "refusal", "refusal": ""})
+            for delta in tokens.split(part["refusal"]):
+                events.add("response.refusal.delta", **at, delta=delta)
+            events.add("response.refusal.done", **at, refusal=part["refusal"])
+        else:
+            text = part["text"]
+            events.add("response.content_part.added", **at, part={**part, "text": ""})
+            for delta in pieces if pieces is not None and position == 0 else tokens.split(text):
+                events.add("response.output_text.delta", **at, delta=delta, logprobs=[])
+            events.add("response.output_text.done", **at, text=text, logprobs=[])
+        events.add("response.content_part.done", **at, part=part)
+    events.add("response.output_item.done", output_index=index, item=item)
+
+
+def _function_call(events: _Events, index: int, item: dict, pieces: list[str] | None) -> None:
+    events.add("response.output_item.added", output_index=index,
+               item={**item, "status": "in_progress", "arguments": ""})
+    for delta in pieces if pieces is not None else tokens.fragments(item["arguments"], 12):
+        events.add("response.function_call_arguments.delta", item_id=item["id"], output_index=index, delta=delta)
+    events.add("response.function_call_arguments.done", item_id=item["id"], output_index=index,
+               arguments=item["arguments"])
+    events.add("response.output_item.done", output_index=index, item=item)
+
+
+def _reasoning(events: _Events, index: int, item: dict) -> None:
+    events.add("response.output_item.added", output_index=index, item={**item, "summary": []})
+    where = {"item_id": item["id"], "output_index": index}
+    for position, part in enumerate(item["summary"]):
+        at = {**where, "summary_index": position}
+        events.add("response.reasoning_summary_part.added", **at, part={"type": "summary_text", "text": ""})
+        for delta in tokens.split(part["text"]):
+            events.add("response.reasoning_summary_text.delta", **at, delta=delta)
+        events.add("response.reasoning_summary_text.done", **at, text=part["text"])
+        events.add("response.reasoning_summary_part.done", **at, part=part)
+    events.add("response.output_item.done", output_index=index, item=item)
+
+
+def _padding(seed: str, used: int) -> str:
+    """Deterministic filler like the real `obfuscation` field (evens out delta sizes)."""
+    length = max(1, 16 - used % 16)
+    return hashlib.blake2b(seed.encode(), digest_size=16).hexdigest()[:length]
