@@ -186,6 +186,7 @@ def _parse_tools(body: dict, conv: Conversation) -> None:
         conv.tools = [Tool(fn["name"], fn.get("description") or "", _schema(fn.get("parameters")), bool(fn.get("strict")))
                       for fn in body["functions"]]
     conv.extra["legacy_functions"] = legacy
+    conv.parallel_tool_calls = body.get("parallel_tool_calls") is not False and not legacy
     conv.extra["custom_tools"] = custom
     param = "function_call" if legacy else "tool_choice"
     choice = body.get(param)
