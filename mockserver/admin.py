@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import assets
+from . import control
 from .responses import JSONResponse
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ def routes(server: "MockServer") -> list[Route]:
 
     return [
         *assets.routes(server),
+        *control.routes(server),
         Route("/_mock/health", health, methods=["GET"]),
         Route("/_x-steady/health", health, methods=["GET"]),
         Route("/openapi.yaml", openapi_yaml, methods=["GET"]),

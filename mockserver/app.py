@@ -20,6 +20,7 @@ from .auth import check_key, extract_key
 from .context import RequestContext
 from .errors import MockError, error_response
 from .routing import Router
+from .scenarios.engine import install as install_scenarios
 from .select import answer_from_example, prefer_selector
 from .settings import Settings
 from .spec import Operation, Spec
@@ -47,6 +48,7 @@ class MockServer:
         self.selectors: list[Selector] = [prefer_selector]
         self.observers: list[Callable[[RequestContext | None, Request, int, str, float], None]] = []
         self.started_at = time.time()
+        install_scenarios(self)
 
     def service(self, name: str, factory: Callable[["MockServer"], Any]) -> Any:
         """A per-server singleton, created on first use."""

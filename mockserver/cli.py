@@ -31,8 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     routes = sub.add_parser("routes", help="list the operations the spec defines")
     _spec_arg(routes)
 
-    check = sub.add_parser("check", help="validate the spec (and its examples); exit 1 on problems")
+    check = sub.add_parser("check", help="validate the spec (and its examples) and the scenarios; exit 1 on problems")
     _spec_arg(check)
+    check.add_argument("--scenarios", type=Path, default=None, help="directory of YAML scenarios (default: scenarios/)")
     return parser
 
 
@@ -60,7 +61,13 @@ def serve(args: argparse.Namespace) -> int:
     settings = Settings(host=args.host, port=args.port, spec_path=args.spec, scenarios_dir=args.scenarios,
                         seed=args.seed, api_keys=tuple(args.api_keys), log_level=args.log_level,
                         quiet=args.quiet, task_speed=args.task_speed)
-    server = MockServer(settings)
+    from .scenarios.engine import ScenarioLoadError
+
+    try:
+        server = MockServer(settings)
+    except ScenarioLoadError as exc:
+        print(f"mockserver: not starting, scenario files have errors:\n{exc.report.text()}", file=sys.stderr)
+        return 1
     print(f"mockserver: spec {server.spec.source} ({len(server.spec.operations)} operations, "
           f"{len(server.handlers)} with handlers)", file=sys.stderr)
     print(f"mockserver: listening on http://{args.host}:{args.port}", file=sys.stderr, flush=True)
@@ -96,7 +103,13 @@ def check(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"spec: {len(spec.operations)} operations, {len(problems)} problem(s)")
-    return 1 if problems else 0
+    from .scenarios.engine import check_directory
+
+    report = check_directory(getattr(args, "scenarios", None))
+    for error in report.errors:
+        print(error, file=sys.stderr)
+    print(f"scenarios: {len(report.scenarios)} loaded, {len(report.errors)} error(s)")
+    return 1 if problems or report.errors else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""YAML scenarios: match a request, then script its reply, faults and timing."""

@@ -1,0 +1,46 @@
+"""Notice changed scenario files (polled at most twice a second, from the request path)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .loader import scenario_files
+
+INTERVAL_S = 0.5
+
+
+class Watcher:
+    """Compares the directory's files and mtimes with the last snapshot."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._seen = self._stamp()
+        self._checked = time.monotonic()
+
+    def _stamp(self) -> dict[Path, tuple[float, int]]:
+        stamps = {}
+        for path in scenario_files(self.directory):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            stamps[path] = (stat.st_mtime, stat.st_size)
+        return stamps
+
+    def snapshot(self) -> None:
+        """Take the current state as seen."""
+        self._seen = self._stamp()
+        self._checked = time.monotonic()
+
+    def changed(self, *, force: bool = False) -> bool:
+        """Whether files were added, removed or edited since the last look (throttled unless `force`)."""
+        now = time.monotonic()
+        if not force and now - self._checked < INTERVAL_S:
+            return False
+        self._checked = now
+        stamps = self._stamp()
+        if stamps == self._seen:
+            return False
+        self._seen = stamps
+        return True
