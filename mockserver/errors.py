@@ -23,7 +23,9 @@ GEMINI_STATUSES = {
 }
 OPENAI_CODES = {401: "invalid_api_key", 404: "not_found", 429: "rate_limit_exceeded"}
 KLING_CODES = {400: 1201, 401: 1000, 403: 1103, 404: 1203, 429: 1302, 500: 5000, 503: 5001}
-HAILUO_CODES = {400: 2013, 401: 1004, 404: 1026, 429: 1002, 500: 1000}
+HAILUO_CODES = {400: 2013, 401: 1004, 404: 2013, 429: 1002, 500: 1000}
+TASK_CODES = {"invalid_request", "task_not_exist", "rate_limit_exceeded", "fail", "do_request_failed",
+              "fetch_task_failed", "model_not_found"}
 
 
 def openai_type(status: int) -> str:
@@ -57,11 +59,19 @@ def _gemini(status: int, message: str, param: str | None, code: str | None, kind
 
 
 def _midjourney(status: int, message: str, param: str | None, code: str | None, kind: str | None) -> dict:
-    return {"code": 4 if status < 500 else 5, "description": message, "result": None, "properties": {}}
+    mj_code = 23 if status == 429 else (5 if status >= 500 else 4)
+    body: dict[str, Any] = {"code": mj_code, "description": message, "result": None, "properties": {}}
+    if mj_code in (4, 5):
+        body["type"] = "upstream_error"
+    return body
 
 
-def _suno(status: int, message: str, param: str | None, code: str | None, kind: str | None) -> dict:
-    return {"code": code or ("fail" if status < 500 else "error"), "message": message, "data": None}
+def _task(status: int, message: str, param: str | None, code: str | None, kind: str | None) -> dict:
+    """new-api's task envelope (Suno, Pika): a string `code`, `message`, `data: null`."""
+    if code not in TASK_CODES:
+        code = ("task_not_exist" if status == 404 else "rate_limit_exceeded" if status == 429
+                else "fail" if status >= 500 else "invalid_request")
+    return {"code": code, "message": message, "data": None}
 
 
 def _kling(status: int, message: str, param: str | None, code: str | None, kind: str | None) -> dict:
@@ -75,6 +85,10 @@ def _hailuo(status: int, message: str, param: str | None, code: str | None, kind
 
 
 def _detail(status: int, message: str, param: str | None, code: str | None, kind: str | None) -> dict:
+    if param and status in (400, 422):  # FastAPI-style validation list, as Luma answers
+        missing = code == "missing_required_parameter"
+        return {"detail": [{"loc": ["body", *param.split(".")], "msg": "field required" if missing else message,
+                            "type": "value_error.missing" if missing else "value_error"}]}
     return {"detail": message}
 
 
@@ -92,11 +106,11 @@ BUILDERS: dict[str, Callable[[int, str, str | None, str | None, str | None], dic
     "anthropic": _anthropic,
     "gemini": _gemini,
     "midjourney": _midjourney,
-    "suno": _suno,
+    "suno": _task,
     "kling": _kling,
     "hailuo": _hailuo,
     "luma": _detail,
-    "pika": _detail,
+    "pika": _task,
     "runway": _runway,
 }
 

@@ -1,0 +1,1 @@
+"""Async generation jobs: one store, one clock, one module per family."""

@@ -1,0 +1,77 @@
+"""`notifyHook` / `callback_url`: POST the family's body when a job changes phase, in the background."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from .clock import Tick, next_change
+
+if TYPE_CHECKING:
+    from .store import Job, TaskStore
+
+log = logging.getLogger("mockserver.tasks")
+TIMEOUT = httpx.Timeout(3.0, connect=2.0)
+MAX_SLEEP = 1.0
+_running: set[asyncio.Task] = set()  # strong references, so pending posts are not collected
+
+
+def notify_if_changed(job: "Job", state: Tick, render: Callable[["Job", Tick], Any]) -> None:
+    """Post (in the background) the job's body to its hook if its phase changed since the last post."""
+    post = _due(job, state, render)
+    if post is not None:
+        _spawn(post)
+
+
+def _due(job: "Job", state: Tick, render: Callable[["Job", Tick], Any]) -> Any:
+    if not job.notify_url or job.notified == state.phase:
+        return None
+    job.notified = state.phase
+    return _post(job.notify_url, render(job, state), job.id)
+
+
+def watch(tasks: "TaskStore", job: "Job", render: Callable[["Job", Tick], Any]) -> None:
+    """Follow a time-based job until it ends, posting at each phase change (poll-based jobs post on polls)."""
+    _spawn(_follow(tasks, job, render))
+
+
+async def _follow(tasks: "TaskStore", job: "Job", render: Callable[["Job", Tick], Any]) -> None:
+    try:
+        while True:
+            state = tasks.tick(job)
+            post = _due(job, state, render)
+            if post is not None:
+                await post  # in order: a hook sees submitted, then running, then the end
+            if state.done or tasks.get(job.id) is not job:
+                return
+            wait = next_change(job.plan, job.submitted_at, time.time())
+            if wait is None:
+                return  # poll-based: fetches drive the posts
+            await asyncio.sleep(min(MAX_SLEEP, max(0.01, wait + 0.005)))
+    except Exception:  # a hook must never take the server down
+        log.exception("task %s: following the job for callbacks failed", job.id)
+
+
+async def _post(url: str, payload: Any, job_id: str) -> None:
+    try:
+        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+            response = await client.post(url, json=payload)
+        if response.status_code >= 400:
+            log.warning("task %s: callback %s answered %d", job_id, url, response.status_code)
+    except Exception as exc:  # unreachable hooks are the client's business: log and go on
+        log.warning("task %s: callback to %s failed: %s", job_id, url, exc)
+
+
+def _spawn(coro: Any) -> None:
+    try:
+        task = asyncio.get_running_loop().create_task(coro)
+    except RuntimeError:  # no loop (called from sync code): nothing to schedule on
+        coro.close()
+        return
+    _running.add(task)
+    task.add_done_callback(_running.discard)

@@ -1,0 +1,70 @@
+"""Pika: generate a video, read it back from the feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from ..assets import image_url, video_url
+from ..context import RequestContext
+from ..errors import MockError
+from ..media import aspect_ratio_size
+from ..responses import JSONResponse
+from .clock import Tick
+from .common import body, clean, create_job, iso, polled, store
+from .store import Job, as_text
+
+FAMILY = "pika"
+STATUS = {"submitted": "queued", "queued": "queued", "running": "pending",
+          "succeeded": "finished", "failed": "error", "cancelled": "error"}
+DEFAULT_FAIL = "generation failed"
+SECONDS = 5.0
+
+
+def _id(material: bytes) -> str:
+    return "cl" + as_text(material, 23, "0123456789abcdefghijklmnopqrstuvwxyz")
+
+
+def not_found() -> MockError:
+    """The gateway's answer for an unknown task."""
+    return MockError(404, "task_not_exist", code="task_not_exist")
+
+
+def feed(job: Job, state: Tick) -> dict[str, Any]:
+    """The feed answer for a task."""
+    p = job.params
+    done = state.phase == "succeeded"
+    w, h = p["width"], p["height"]
+    thumb = image_url(job.base_url, w, h, "jpeg", f"pika-{job.seed}-thumb") if done else None
+    video = {
+        "id": job.id, "status": STATUS[state.phase], "progress": state.percent, "seed": p["seed"],
+        "resultUrl": video_url(job.base_url, w, h, SECONDS, f"pika-{job.seed}") if done else None,
+        "sharingUrl": None, "videoPoster": image_url(job.base_url, w, h, "jpeg", f"pika-{job.seed}-poster") if done else None,
+        "imageThumb": thumb, "duration": SECONDS,
+        "error": (job.plan.fail_reason or DEFAULT_FAIL) if state.phase == "failed" else None,
+    }
+    return {"id": job.id, "message": "", "promptText": p["prompt"], "videos": [video], "artifact": None,
+            "created_at": iso(job.submitted_at), "last_frame": None, "thumbnail": thumb, "video_raw": None}
+
+
+async def submit(ctx: RequestContext) -> Response:
+    """Create a task; answers its id."""
+    data = body(ctx)
+    options = data.get("options") if isinstance(data.get("options"), dict) else {}
+    try:
+        w, h = aspect_ratio_size(options.get("aspectRatio") or 16 / 9, 1280)
+    except ValueError as exc:
+        raise MockError(400, str(exc), param="options.aspectRatio") from None
+    job = create_job(ctx, family=FAMILY, kind="GENERATE", job_id=_id, texts=[data.get("promptText")],
+                     params={"width": w, "height": h, "prompt": clean(data["promptText"])}, param="promptText")
+    job.params["seed"] = int(job.seed[:8], 16)
+    return JSONResponse({"id": job.id})
+
+
+async def fetch(ctx: RequestContext) -> Response:
+    """The feed of one task."""
+    job = store(ctx).get(ctx.path_params.get("task_id", ""), FAMILY)
+    if job is None:
+        raise not_found()
+    return JSONResponse(feed(job, polled(ctx, job)))

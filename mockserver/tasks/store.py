@@ -1,0 +1,170 @@
+"""One bounded job store for every task family; phases are computed on read from each job's plan."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from .clock import DEFAULT_DURATION_MS, JobPlan, Tick, tick
+
+if TYPE_CHECKING:
+    from ..app import MockServer
+
+SERVICE = "tasks"
+MAX_JOBS = 10_000
+
+
+@dataclass
+class Job:
+    """One submitted job: what was asked, how it runs, where it stands."""
+
+    id: str
+    family: str
+    kind: str  # the family's action: IMAGINE, TEXT2VIDEO, MUSIC, ...
+    submitted_at: float
+    plan: JobPlan
+    params: dict[str, Any]
+    seed: str
+    base_url: str
+    notify_url: str | None = None
+    parent_id: str | None = None
+    polls: int = 0
+    cancelled_at: float | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    notified: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict, repr=False)  # operationId -> path, shared
+
+
+class TaskStore:
+    """Jobs by id (least recently used dropped beyond `limit`), with the server's clock settings."""
+
+    def __init__(self, *, speed: float = 1.0, default_ms: float = DEFAULT_DURATION_MS,
+                 limit: int = MAX_JOBS) -> None:
+        self.speed = speed
+        self.default_ms = default_ms
+        self.limit = limit
+        self.jobs: OrderedDict[str, Job] = OrderedDict()
+        self._issued: dict[str, int] = {}
+        self._links: dict[str, str] | None = None
+        self._aliases: dict[str, str] = {}
+
+    def alias(self, key: str, job_id: str) -> None:
+        """Let `key` (a file or clip id) find the job `job_id`."""
+        if len(self._aliases) > self.limit * 8:
+            self._aliases = {k: v for k, v in self._aliases.items() if v in self.jobs}
+        self._aliases[key] = job_id
+
+    def by_alias(self, key: str, family: str | None = None) -> Job | None:
+        """The job a file or clip id belongs to, or None."""
+        job_id = self._aliases.get(key)
+        return self.get(job_id, family) if job_id else None
+
+    def links(self, spec: Any) -> dict[str, str]:
+        """operationId -> path template of the spec's operations (one dict shared by all jobs)."""
+        if self._links is None:
+            self._links = {op.operation_id: op.path for op in spec.operations}
+        return self._links
+
+    def effective(self, plan: JobPlan) -> JobPlan:
+        """A request's plan with the server defaults (duration, --task-speed) applied."""
+        return plan.with_defaults(self.default_ms, self.speed)
+
+    def new_id(self, *parts: Any) -> bytes:
+        """Deterministic id material: the same request sequence gives the same ids, repeats differ."""
+        key = repr(parts)
+        count = self._issued.get(key, 0)
+        self._issued[key] = count + 1
+        if len(self._issued) > self.limit * 2:
+            self._issued.clear()
+        return hashlib.blake2b(f"{key}#{count}".encode(), digest_size=32).digest()
+
+    def add(self, job: Job) -> Job:
+        """Keep `job`, dropping the least recently used beyond the limit."""
+        self.jobs[job.id] = job
+        self.jobs.move_to_end(job.id)
+        while len(self.jobs) > self.limit:
+            self.jobs.popitem(last=False)
+        return job
+
+    def get(self, job_id: str, family: str | None = None) -> Job | None:
+        """The job with this id (of this family), or None."""
+        job = self.jobs.get(job_id)
+        if job is None or (family is not None and job.family != family):
+            return None
+        self.jobs.move_to_end(job_id)
+        return job
+
+    def delete(self, job_id: str) -> None:
+        """Forget a job."""
+        self.jobs.pop(job_id, None)
+
+    def plan(self, job_id: str, timeline: JobPlan) -> Job | None:
+        """Give a job a new plan (the scenario layer's hook); the clock restarts from now."""
+        job = self.jobs.get(job_id)
+        if job is None:
+            return None
+        self.restart(job, self.effective(timeline))
+        return job
+
+    def restart(self, job: Job, plan: JobPlan | None = None) -> None:
+        """Run `job` again from now (with an already effective plan, or its own)."""
+        job.plan = plan or job.plan
+        job.submitted_at, job.polls, job.started_at, job.finished_at = time.time(), 0, None, None
+
+    def tick(self, job: Job, *, poll: bool = False, now: float | None = None) -> Tick:
+        """Where `job` stands now; a poll moves poll-based jobs one step."""
+        if poll and job.plan.polls is not None:
+            current = tick(job.plan, job.submitted_at, job.polls, now, job.cancelled_at)
+            if not current.done:
+                job.polls += 1
+        now = time.time() if now is None else now
+        state = tick(job.plan, job.submitted_at, job.polls, now, job.cancelled_at)
+        # poll-based plans have no timeline: remember when phases were first seen
+        if state.started_at is not None or state.phase == "running":
+            job.started_at = job.started_at or state.started_at or now
+        if state.done:
+            job.finished_at = job.finished_at or state.finished_at or now
+            job.started_at = job.started_at or job.finished_at
+        return replace(state, started_at=job.started_at, finished_at=job.finished_at)
+
+    def cancel(self, job: Job, now: float | None = None) -> None:
+        """Cancel a job that has not finished."""
+        if not self.tick(job, now=now).done:
+            job.cancelled_at = time.time() if now is None else now
+
+
+def store_of(server: "MockServer") -> TaskStore:
+    """The server's task store (created on first use)."""
+    return server.service(SERVICE, lambda s: TaskStore(speed=s.settings.task_speed))
+
+
+def as_uuid(material: bytes) -> str:
+    """A UUID4-shaped id from id material."""
+    return str(uuid.UUID(bytes=material[:16], version=4))
+
+
+def as_digits(material: bytes, length: int, lead: str = "1") -> str:
+    """A decimal id of `length` digits starting with `lead`."""
+    number = int.from_bytes(material, "big") % 10 ** (length - len(lead))
+    return lead + str(number).zfill(length - len(lead))
+
+
+def derived(job: Job, *parts: Any) -> bytes:
+    """More id material from a job (clip ids, file ids, request ids)."""
+    return hashlib.blake2b(repr((job.id, job.seed, *parts)).encode(), digest_size=32).digest()
+
+
+def as_text(material: bytes, length: int, alphabet: str) -> str:
+    """An id of `length` characters from `alphabet`."""
+    number = int.from_bytes(material, "big")
+    out = []
+    for _ in range(length):
+        number, rem = divmod(number, len(alphabet))
+        out.append(alphabet[rem])
+    return "".join(out)
