@@ -107,10 +107,17 @@ def _message(item: dict, i: int, previous: Message | None) -> Message:
     return message
 
 
+def _check_base64(data: str, param: str) -> None:
+    try:
+        check_base64(data, param)
+    except MockError as exc:  # the shared check words it the OpenAI way; say it Anthropic's way
+        raise MockError(400, f"{param}: {exc.message.split(': ', 1)[-1]}", param=param) from None
+
+
 def _image(source: dict, where: str) -> str:
     kind = source.get("type")
     if kind == "base64":
-        check_base64(source.get("data") or "", f"{where}.data")
+        _check_base64(source.get("data") or "", f"{where}.data")
         return f"data:{source.get('media_type')};base64,{source['data']}"
     if kind == "url":
         url = source.get("url") or ""
@@ -123,7 +130,7 @@ def _image(source: dict, where: str) -> str:
 def _document(source: dict, block: dict, where: str) -> str:
     kind = source.get("type")
     if kind == "base64":
-        check_base64(source.get("data") or "", f"{where}.data")
+        _check_base64(source.get("data") or "", f"{where}.data")
     return block.get("title") or source.get("url") or source.get("media_type") or kind or "document"
 
 
