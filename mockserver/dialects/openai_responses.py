@@ -231,7 +231,10 @@ def _apply_tools(conv: Conversation, body: dict) -> None:
                             param="tool_choice", code="invalid_value")
         conv.tool_choice = choice
     elif choice.get("type") == "function":
-        if conv.tool_named(choice.get("name") or "") is None:
+        if not choice.get("name"):
+            raise MockError(400, "Missing required parameter: 'tool_choice.name'.", param="tool_choice.name",
+                            code="missing_required_parameter")
+        if conv.tool_named(choice["name"]) is None:
             raise MockError(400, f"Tool choice 'function' with name '{choice.get('name')}' not found in "
                                  "'tools' parameter.", param="tool_choice", code="invalid_value")
         conv.tool_choice, conv.forced_tool = "required", choice["name"]
