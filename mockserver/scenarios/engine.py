@@ -172,6 +172,10 @@ class ScenarioEngine:
                 note["outcome"] = f"probability {step.probability}: not this time (draw {draw:.3f}): default behaviour"
                 return None
         response = await self._step(ctx, scenario, step, index, key, module, view, note)
+        if response is None and note.get("ratelimit_headers") and module is not None:
+            # render the default answer here so it can carry the rate-limit headers
+            response = module.render(ctx, render.default_reply(ctx, module, view.conversation), view.conversation)
+            note["outcome"] = "default reply with rate-limit headers"
         return self._finish(ctx, scenario, response, note)
 
     def _finish(self, ctx: RequestContext, scenario: Scenario, response: Response | None, note: dict) -> Response | None:
