@@ -127,7 +127,10 @@ def _parts(content: Any, where: str, message: Message) -> Message:
                                 code="missing_required_parameter")
             texts.append(value)
         elif kind == "image_url":
-            url = part["image_url"]["url"]
+            url = _required(part, "image_url", at).get("url")
+            if not isinstance(url, str):
+                raise MockError(400, f"Missing required parameter: '{at}.image_url.url'.", param=f"{at}.image_url.url",
+                                code="missing_required_parameter")
             if url.startswith("data:"):
                 check_data_url(url, f"{at}.image_url.url", kind="image")
             elif not re.match(r"^https?://\S+$", url):
@@ -136,18 +139,32 @@ def _parts(content: Any, where: str, message: Message) -> Message:
                                 code="invalid_image_url")
             message.images.append(url)
         elif kind == "input_audio":
-            check_base64(part["input_audio"]["data"], f"{at}.input_audio.data")
-            message.audio.append(part["input_audio"]["format"])
+            clip = _required(part, "input_audio", at)
+            check_base64(clip.get("data") or "", f"{at}.input_audio.data")
+            message.audio.append(clip.get("format") or "wav")
         elif kind == "file":
             file = part.get("file") or {}
             if isinstance(file.get("file_data"), str):
-                check_data_url(file["file_data"], f"{at}.file.file_data", kind="")
+                head, _, data = file["file_data"].partition(",")
+                if not (head.startswith("data:") and head.endswith(";base64")):
+                    raise MockError(400, f"Invalid '{at}.file.file_data': expected a base64-encoded data URL "
+                                         "(data:<media type>;base64,<data>).", param=f"{at}.file.file_data",
+                                    code="invalid_value")
+                check_base64(data, f"{at}.file.file_data")
             elif not file.get("file_id"):
                 raise MockError(400, f"Missing required parameter: '{at}.file.file_data' (or 'file_id').",
                                 param=f"{at}.file.file_data", code="missing_required_parameter")
             message.files.append(file.get("filename") or file.get("file_id") or "file")
     message.text = "\n".join(texts)
     return message
+
+
+def _required(part: dict, key: str, at: str) -> dict:
+    value = part.get(key)
+    if not isinstance(value, dict):
+        raise MockError(400, f"Missing required parameter: '{at}.{key}'.", param=f"{at}.{key}",
+                        code="missing_required_parameter")
+    return value
 
 
 def _tool_use(call: dict, where: str) -> ToolUse:
@@ -206,6 +223,9 @@ def _parse_tools(body: dict, conv: Conversation) -> None:
         conv.tool_choice = allowed.get("mode") or "auto"
         return
     name = choice.get("name") if legacy else (choice.get(kind) or {}).get("name")
+    if not name:
+        where = param if legacy else f"{param}.{kind}.name"
+        raise MockError(400, f"Missing required parameter: '{where}'.", param=where, code="missing_required_parameter")
     if conv.tool_named(name or "") is None:
         raise MockError(400, f"Invalid value for '{param}': no function named '{name}' was specified in "
                              f"'{'functions' if legacy else 'tools'}'.", param=param, code="invalid_value")
