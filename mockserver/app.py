@@ -72,6 +72,8 @@ class MockServer:
             response = error_response(dialect, 500, "The mock server had an internal error while processing "
                                                     "your request (see its log).")
             answered_by = "bug"
+        if request.method == "HEAD" and hasattr(response, "body"):
+            response.body = b""  # keep the headers (content-length of the GET), send no body
         elapsed = (time.perf_counter() - started) * 1000
         for observe in self.observers:
             observe(ctx, request, response.status_code, answered_by, elapsed)
@@ -194,19 +196,20 @@ async def _read_form(ctx: RequestContext, schema: dict) -> dict:
         form = await ctx.request.form(max_files=64, max_fields=1000)
     except Exception as exc:  # python-multipart raises several types on malformed input
         raise MockError(400, f"Could not parse the form body: {exc}", code="invalid_form") from None
-    props = schema.get("properties") or {}
+    resolve = ctx.server.spec.resolve
+    props = resolve(schema).get("properties") or {}
     body: dict[str, Any] = {}
     for key in set(form.keys()):
         values = form.getlist(key)
-        prop = props.get(key) or props.get(key.removesuffix("[]")) or {}
+        prop = resolve(props.get(key) or props.get(key.removesuffix("[]")) or {})
         name = key if key in props or key.removesuffix("[]") not in props else key.removesuffix("[]")
         files = [v for v in values if hasattr(v, "filename") and not isinstance(v, str)]
         if files:
             ctx.files.setdefault(name, []).extend(files)
             rendered: list[Any] = [f.filename or "upload" for f in files]
         else:
-            item_schema = prop.get("items", {}) if prop.get("type") == "array" else prop
-            rendered = [coerce(v, item_schema) for v in values]
+            item_schema = resolve(prop.get("items", {})) if prop.get("type") == "array" else prop
+            rendered = [coerce(v, item_schema, resolve) for v in values]
         body[name] = rendered if prop.get("type") == "array" or key.endswith("[]") else rendered[-1]
     return body
 
@@ -223,9 +226,10 @@ def validate_parameters(ctx: RequestContext) -> None:
                     raise MockError(400, f"Missing required parameter: '{param.name}'.", param=param.name,
                                     code="missing_required_parameter")
                 continue
-            item = param.schema.get("items", {})
-            value = ([coerce(v, item) for v in query.getlist(param.name) + query.getlist(f"{param.name}[]")]
-                     if param.is_array else coerce(query[param.name], param.schema))
+            resolve = ctx.server.spec.resolve
+            item = resolve(param.schema.get("items", {}))
+            value = ([coerce(v, item, resolve) for v in query.getlist(param.name) + query.getlist(f"{param.name}[]")]
+                     if param.is_array else coerce(query[param.name], param.schema, resolve))
         else:
             continue
         if param.validator is not None and value is not None:

@@ -92,6 +92,10 @@ def _detail(status: int, message: str, param: str | None, code: str | None, kind
     return {"detail": message}
 
 
+def _message_only(status: int, message: str, param: str | None, code: str | None, kind: str | None) -> dict:
+    return {"error": message}
+
+
 def _runway(status: int, message: str, param: str | None, code: str | None, kind: str | None) -> dict:
     body: dict[str, Any] = {"error": message}
     if param:
@@ -102,7 +106,7 @@ def _runway(status: int, message: str, param: str | None, code: str | None, kind
 BUILDERS: dict[str, Callable[[int, str, str | None, str | None, str | None], dict]] = {
     "openai": _openai,
     "veo": _openai,
-    "ideogram": _openai,
+    "ideogram": _message_only,
     "anthropic": _anthropic,
     "gemini": _gemini,
     "midjourney": _midjourney,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,11 +112,9 @@ def explain(error: Any, root: str | None = None) -> Violation:
     return Violation(f"Invalid value for '{path or 'body'}': {detail}.", path or None, "invalid_value")
 
 
-def coerce(value: str, schema: dict) -> Any:
+def coerce(value: str, schema: dict, resolve: Callable[[Any], Any] = lambda node: node) -> Any:
     """Convert a form or query string to the scalar type its schema declares."""
-    types = schema.get("type")
-    types = [types] if isinstance(types, str) else (types or [])
-    for kind in types:
+    for kind in scalar_types(schema, resolve):
         try:
             if kind == "integer":
                 return int(value)
@@ -126,3 +125,16 @@ def coerce(value: str, schema: dict) -> Any:
         except ValueError:
             continue
     return value
+
+
+def scalar_types(schema: Any, resolve: Callable[[Any], Any], depth: int = 0) -> list[str]:
+    """The types a schema allows, looking through `$ref`, `anyOf`, `oneOf` and `allOf`."""
+    schema = resolve(schema)
+    if not isinstance(schema, dict) or depth > 5:
+        return []
+    declared = schema.get("type")
+    types = [declared] if isinstance(declared, str) else list(declared or [])
+    for key in ("anyOf", "oneOf", "allOf"):
+        for branch in schema.get(key) or []:
+            types += scalar_types(branch, resolve, depth + 1)
+    return [t for t in types if t != "string"] + (["string"] if "string" in types else [])
