@@ -13,7 +13,7 @@ from .. import engine, models_catalog, tokens
 from ..context import RequestContext
 from ..conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64
 from ..errors import MockError
-from ..media import aspect_ratio_size, render_image
+from ..media import aspect_ratio_size, embeddings, render_image
 from ..reply import Candidate, Reply
 from ..schema_instance import instance_for
 from ..responses import JSONResponse, sse_frame
@@ -26,6 +26,7 @@ THINKING_PREFIXES = ("gemini-2.5", "gemini-3")
 STREAM_PIECE_TOKENS = 4
 DEFAULT_PAGE_SIZE = 50
 IMAGE_LONG_SIDE = 1024
+EMBEDDING_DIMENSIONS = 768
 
 
 def field(obj: Any, camel: str, default: Any = None) -> Any:
@@ -129,14 +130,12 @@ def _media(message: Message, blob: dict, where: str) -> None:
     if not isinstance(data, str):
         raise MockError(400, f"Invalid value at '{where}.data' (TYPE_BYTES): expected base64 data.",
                         param=f"{where}.data")
+    standard = data.strip().replace("-", "+").replace("_", "/")  # Google accepts the URL-safe alphabet too
     try:
-        check_base64(data, f"{where}.data")
+        check_base64(standard + "=" * (-len(standard) % 4), f"{where}.data")
     except MockError:
-        try:  # Google accepts the URL-safe alphabet too
-            base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
-        except (binascii.Error, ValueError):
-            raise MockError(400, f"Invalid value at '{where}.data' (TYPE_BYTES), Base64 decoding failed.",
-                            param=f"{where}.data") from None
+        raise MockError(400, f"Invalid value at '{where}.data' (TYPE_BYTES), Base64 decoding failed.",
+                        param=f"{where}.data") from None
     _bucket(message, mime).append(f"data:{mime};base64,{data}")
 
 
@@ -363,6 +362,33 @@ def count_tokens_body(ctx: RequestContext) -> dict:
         raise unsupported(ctx, "countTokens")
     total = engine.prompt_tokens(conv) if conv.messages or conv.system or conv.tools else 0
     return {"totalTokens": total, "promptTokensDetails": modality_details(conv, total)}
+
+
+# ---------------------------------------------------------------- embeddings
+
+
+def embedding_values(ctx: RequestContext, request: dict, where: str = "") -> list[float]:
+    """The vector for one EmbedContentRequest: the model's native length or `outputDimensionality`."""
+    model = model_name(ctx)
+    if not is_embedding_model(model):
+        raise unsupported(ctx, "embedContent")
+    named = str(request.get("model") or f"models/{model}").removeprefix("models/")
+    if named != model:
+        raise MockError(400, f"Model '{request.get('model')}' in the request does not match the model in the URL "
+                             f"(models/{model}).", param=f"{where}model")
+    content = request.get("content") or {}
+    parts = content.get("parts") if isinstance(content, dict) else None
+    if not parts:
+        raise MockError(400, "* EmbedContentRequest.content.parts: contents.parts must not be empty.",
+                        param=f"{where}content.parts")
+    text = "\n".join(p["text"] if isinstance(p.get("text"), str) else json.dumps(p, sort_keys=True) for p in parts)
+    found = models_catalog.find(model)
+    native = found.dimensions if found and found.dimensions else EMBEDDING_DIMENSIONS
+    dims = field(request, "outputDimensionality") or native
+    if dims > native:
+        raise MockError(400, f"outputDimensionality must be at most {native} for models/{model}, got {dims}.",
+                        param=f"{where}outputDimensionality")
+    return embeddings.embed(text, dims, space=f"{model}\x1f{ctx.seed}")
 
 
 # ---------------------------------------------------------------- models

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from ..context import RequestContext
@@ -25,6 +26,20 @@ async def stream_generate(ctx: RequestContext) -> Response:
 async def count_tokens(ctx: RequestContext) -> Response:
     """`:countTokens`: `{"totalTokens": n, "promptTokensDetails": [...]}`."""
     return JSONResponse(gemini.count_tokens_body(ctx))
+
+
+async def embed(ctx: RequestContext) -> Response:
+    """`:embedContent`: `{"embedding": {"values": [...]}}`."""
+    vector = await run_in_threadpool(gemini.embedding_values, ctx, ctx.body or {})
+    return JSONResponse({"embedding": {"values": vector}})
+
+
+async def batch_embed(ctx: RequestContext) -> Response:
+    """`:batchEmbedContents`: one embedding per request, in order (google-genai's `embed_content`)."""
+    requests = (ctx.body or {}).get("requests") or []
+    vectors = await run_in_threadpool(lambda: [gemini.embedding_values(ctx, r, f"requests[{i}].")
+                                               for i, r in enumerate(requests)])
+    return JSONResponse({"embeddings": [{"values": v} for v in vectors]})
 
 
 async def list_models(ctx: RequestContext) -> Response:
