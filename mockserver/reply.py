@@ -68,6 +68,7 @@ class Usage:
     completion_tokens: int = 0
     reasoning_tokens: int = 0
     cached_tokens: int = 0
+    cache_creation_tokens: int = 0  # prompt tokens written to a prompt cache (Anthropic); part of prompt_tokens
 
     @property
     def total_tokens(self) -> int:

@@ -213,3 +213,26 @@ def test_error_types_per_status(post, status, kind):
     assert response.status_code == status
     body = response.json()
     assert body["type"] == "error" and body["error"]["type"] == kind and body["error"]["message"]
+
+
+def test_prompt_cache_writes_then_reads(make_server):
+    server = make_server()
+    manual = " ".join(f"rule{i} applies." for i in range(600))
+    request = ask("Which rule applies?", system=[{"type": "text", "text": manual, "cache_control": {"type": "ephemeral"}}])
+    url = server.url + "/v1/messages"
+    first = httpx.post(url, json=request, headers=HEADERS).json()["usage"]
+    second = httpx.post(url, json=request, headers=HEADERS).json()["usage"]
+    total = httpx.post(url + "/count_tokens", json={k: v for k, v in request.items() if k != "max_tokens"},
+                       headers=HEADERS).json()["input_tokens"]
+    assert first["cache_creation_input_tokens"] >= 1024 and first["cache_read_input_tokens"] == 0
+    assert second["cache_read_input_tokens"] == first["cache_creation_input_tokens"]
+    assert second["cache_creation_input_tokens"] == 0
+    assert first["input_tokens"] + first["cache_creation_input_tokens"] == total
+    assert second["input_tokens"] + second["cache_read_input_tokens"] == total
+
+
+def test_short_prefixes_are_not_cached(post):
+    request = ask("Hi", system=[{"type": "text", "text": "Short.", "cache_control": {"type": "ephemeral"}}])
+    for _ in range(2):
+        usage = post(request).json()["usage"]
+        assert usage["cache_creation_input_tokens"] == 0 and usage["cache_read_input_tokens"] == 0

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from .. import tokens
 from ..context import RequestContext
 from ..conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64
+from ..engine import prompt_tokens
 from ..errors import MockError
 from ..reply import Candidate, Reply, ToolCall
 from ..responses import JSONResponse, sse_frame
@@ -31,7 +32,11 @@ DEFAULT_THINKING_BUDGET = 2048
 
 def parse(ctx: RequestContext) -> Conversation:
     """The request body (already schema-valid) as a provider-neutral conversation."""
-    body: dict = ctx.body or {}
+    return parse_body(ctx.body or {})
+
+
+def parse_body(body: dict) -> Conversation:
+    """A schema-valid Messages body as a provider-neutral conversation."""
     conv = Conversation(model=body.get("model") or "", max_tokens=body.get("max_tokens"),
                         stop=list(body.get("stop_sequences") or []))
     conv.system = _system_text(body.get("system"))
@@ -39,8 +44,15 @@ def parse(ctx: RequestContext) -> Conversation:
     _tools(body, conv)
     _thinking(body, conv)
     _output_format(body, conv)
-    conv.extra["anthropic"] = {"cache_control": _mentions_cache_control(body)}
     return conv
+
+
+def prefix_tokens(prefix: dict) -> int:
+    """Input tokens of the start of a body (tools, system, some messages), counted as usage counts them."""
+    conv = Conversation(model=prefix.get("model") or "", system=_system_text(prefix.get("system")))
+    conv.messages = _messages(prefix["messages"]) if prefix.get("messages") else []
+    _tools(prefix, conv)
+    return prompt_tokens(conv)
 
 
 def reply_key(ctx: RequestContext) -> str:
@@ -192,14 +204,6 @@ def _output_format(body: dict, conv: Conversation) -> None:
         conv.response_schema = fmt["schema"]
 
 
-def _mentions_cache_control(value: Any) -> bool:
-    if isinstance(value, dict):
-        return "cache_control" in value or any(_mentions_cache_control(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_mentions_cache_control(v) for v in value)
-    return False
-
-
 # ---- Reply -> message JSON / event stream ---------------------------------------------------
 
 def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Response:
@@ -242,11 +246,11 @@ def stop_reason(candidate: Candidate) -> str:
 
 
 def usage(reply: Reply) -> dict:
-    """`usage` with the cache fields (cached prompt tokens are reported as cache reads)."""
+    """`usage`: `input_tokens` excludes the prompt tokens read from or written to the prompt cache."""
     u = reply.usage
-    return {"input_tokens": max(0, u.prompt_tokens - u.cached_tokens), "cache_creation_input_tokens": 0,
-            "cache_read_input_tokens": u.cached_tokens, "output_tokens": u.completion_tokens,
-            "service_tier": "standard"}
+    return {"input_tokens": max(0, u.prompt_tokens - u.cached_tokens - u.cache_creation_tokens),
+            "cache_creation_input_tokens": u.cache_creation_tokens, "cache_read_input_tokens": u.cached_tokens,
+            "output_tokens": u.completion_tokens, "service_tier": "standard"}
 
 
 def tool_use_id(call: ToolCall) -> str:

@@ -7,7 +7,7 @@ import uuid
 from starlette.responses import Response
 
 from ..context import RequestContext
-from ..dialects import anthropic
+from ..dialects import anthropic, anthropic_cache
 from ..engine import default_reply, prompt_tokens
 from ..responses import JSONResponse
 
@@ -16,6 +16,7 @@ async def create(ctx: RequestContext) -> Response:
     """A deterministic assistant message (JSON or event stream)."""
     conversation = anthropic.parse(ctx)
     reply = default_reply(conversation, key=anthropic.reply_key(ctx), seed=ctx.seed)
+    anthropic_cache.apply(ctx, reply)
     return anthropic.render(ctx, reply, conversation)
 
 
