@@ -264,3 +264,9 @@ def test_client_mistakes_are_400s(http: httpx.Client, body: dict, param: str | N
     assert error["type"] == "invalid_request_error"
     if param:
         assert error["param"] == param
+
+
+def test_null_optional_fields_are_accepted(http: httpx.Client) -> None:
+    body = create(http, input="Nulls", user=None, tools=None, tool_choice=None, text=None, instructions=None,
+                  max_output_tokens=None, reasoning=None, include=None, metadata=None, store=None)
+    assert body.status_code == 200 and body.json()["output"][0]["type"] == "message"
