@@ -8,7 +8,7 @@ LEGACY_VENV := .venv-legacy
 PIP_FLAGS := --quiet --disable-pip-version-check
 # The older SDK majors that framework pins still pull in (wire-formats.md probed these).
 LEGACY_SDKS := openai==1.90.0 anthropic==0.69.0
-FRAMEWORKS := langchain-openai langchain-anthropic llama-index-llms-openai-like llama-index-llms-openai
+FRAMEWORKS := langchain-openai langchain-anthropic langchain-google-genai llama-index-llms-openai-like llama-index-llms-openai
 
 .PHONY: run test test-main test-frameworks test-legacy check routes bench clean
 
