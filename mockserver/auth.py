@@ -33,7 +33,20 @@ def redact(key: str) -> str:
 
 
 def check_key(key: str | None, allowed: tuple[str, ...], dialect: str) -> None:
-    """Raise the dialect's authentication error unless the key is acceptable."""
+    """Raise the dialect's authentication error unless the key is acceptable.
+
+    The task APIs sit behind the gateway's own (OpenAI-shaped) key check, so they answer in OpenAI's shape.
+    """
+    if dialect not in ("anthropic", "gemini"):
+        dialect = "openai"
+    try:
+        _check(key, allowed, dialect)
+    except MockError as exc:
+        exc.dialect = dialect
+        raise
+
+
+def _check(key: str | None, allowed: tuple[str, ...], dialect: str) -> None:
     if not key:
         raise MockError(401, MISSING_KEY.get(dialect, MISSING_KEY["openai"]),
                         code=None if dialect == "openai" else "missing_api_key")
