@@ -236,3 +236,12 @@ def test_short_prefixes_are_not_cached(post):
     for _ in range(2):
         usage = post(request).json()["usage"]
         assert usage["cache_creation_input_tokens"] == 0 and usage["cache_read_input_tokens"] == 0
+
+
+def test_claude_models_keep_working_on_chat_completions(server):
+    response = httpx.post(server.v1 + "/chat/completions", headers={"Authorization": "Bearer sk-test"},
+                          json={"model": MODEL, "messages": [{"role": "user", "content": "Hi"}]})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["object"] == "chat.completion" and body["model"] == MODEL
+    assert body["choices"][0]["message"]["content"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("mockserver.tasks")
 TIMEOUT = httpx.Timeout(3.0, connect=2.0)
 MAX_SLEEP = 1.0
-_running: set[asyncio.Task] = set()  # strong references, so pending posts are not collected
+_running: set[asyncio.Task] = set()
+_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]" = weakref.WeakKeyDictionary()  # strong references, so pending posts are not collected
 
 
 def notify_if_changed(job: "Job", state: Tick, render: Callable[["Job", Tick], Any]) -> None:
@@ -32,7 +34,11 @@ def _due(job: "Job", state: Tick, render: Callable[["Job", Tick], Any]) -> Any:
     if not job.notify_url or job.notified == state.phase:
         return None
     job.notified = state.phase
-    return _post(job.notify_url, render(job, state), job.id)
+    payload = render(job, state)
+    if payload == job.extra.get("notified_body"):  # two of our phases can be one family status
+        return None
+    job.extra["notified_body"] = payload
+    return _post(job.notify_url, payload, job.id)
 
 
 def watch(tasks: "TaskStore", job: "Job", render: Callable[["Job", Tick], Any]) -> None:
@@ -41,30 +47,41 @@ def watch(tasks: "TaskStore", job: "Job", render: Callable[["Job", Tick], Any]) 
 
 
 async def _follow(tasks: "TaskStore", job: "Job", render: Callable[["Job", Tick], Any]) -> None:
+    at = time.time()
     try:
         while True:
-            state = tasks.tick(job)
+            state = tasks.tick(job, now=at)  # the job as it was at `at`: late wake-ups skip no status
             post = _due(job, state, render)
             if post is not None:
                 await post  # in order: a hook sees submitted, then running, then the end
-            if state.done or tasks.get(job.id) is not job:
+            if state.done or tasks.jobs.get(job.id) is not job:
                 return
-            wait = next_change(job.plan, job.submitted_at, time.time())
+            wait = next_change(job.plan, job.submitted_at, at)
             if wait is None:
                 return  # poll-based: fetches drive the posts
-            await asyncio.sleep(min(MAX_SLEEP, max(0.01, wait + 0.005)))
+            at += wait + 0.001
+            while (delay := at - time.time()) > 0:
+                await asyncio.sleep(min(MAX_SLEEP, delay))
     except Exception:  # a hook must never take the server down
         log.exception("task %s: following the job for callbacks failed", job.id)
 
 
 async def _post(url: str, payload: Any, job_id: str) -> None:
     try:
-        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
-            response = await client.post(url, json=payload)
+        response = await _client().post(url, json=payload)
         if response.status_code >= 400:
             log.warning("task %s: callback %s answered %d", job_id, url, response.status_code)
     except Exception as exc:  # unreachable hooks are the client's business: log and go on
         log.warning("task %s: callback to %s failed: %s", job_id, url, exc)
+
+
+def _client() -> httpx.AsyncClient:
+    """One client per event loop (building one per post is slow: it loads the TLS context each time)."""
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None or client.is_closed:
+        client = _clients[loop] = httpx.AsyncClient(timeout=TIMEOUT)
+    return client
 
 
 def _spawn(coro: Any) -> None:

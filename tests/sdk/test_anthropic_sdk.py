@@ -113,6 +113,13 @@ def test_image_block(client):
     assert "image" in message.content[0].text
 
 
+def test_beta_namespace(client):
+    message = client.beta.messages.create(model=MODEL, max_tokens=64, messages=HELLO, betas=["prompt-caching-2024-07-31"])
+    assert message.content[0].text and message.stop_reason == "end_turn"
+    with client.beta.messages.stream(model=MODEL, max_tokens=64, messages=HELLO) as stream:
+        assert stream.get_final_message().content[0].text == message.content[0].text
+
+
 def test_count_tokens(client):
     counted = client.messages.count_tokens(model=MODEL, messages=HELLO, system="Be brief.")
     message = client.messages.create(model=MODEL, max_tokens=64, messages=HELLO, system="Be brief.")
