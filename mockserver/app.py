@@ -197,7 +197,7 @@ async def _read_form(ctx: RequestContext, schema: dict) -> dict:
     except Exception as exc:  # python-multipart raises several types on malformed input
         raise MockError(400, f"Could not parse the form body: {exc}", code="invalid_form") from None
     resolve = ctx.server.spec.resolve
-    props = resolve(schema).get("properties") or {}
+    props = form_properties(schema, resolve)
     body: dict[str, Any] = {}
     for key in set(form.keys()):
         values = form.getlist(key)
@@ -212,6 +212,18 @@ async def _read_form(ctx: RequestContext, schema: dict) -> dict:
             rendered = [coerce(v, item_schema, resolve) for v in values]
         body[name] = rendered if prop.get("type") == "array" or key.endswith("[]") else rendered[-1]
     return body
+
+
+def form_properties(schema: Any, resolve: Callable[[Any], Any], depth: int = 0) -> dict:
+    """A form schema's properties, including those its `allOf` branches declare."""
+    schema = resolve(schema)
+    if not isinstance(schema, dict) or depth > 5:
+        return {}
+    props: dict = {}
+    for branch in schema.get("allOf") or []:
+        props.update(form_properties(branch, resolve, depth + 1))
+    props.update(schema.get("properties") or {})
+    return props
 
 
 def validate_parameters(ctx: RequestContext) -> None:
