@@ -355,6 +355,9 @@ def test_get_model(gem: httpx.Client) -> None:
     ({"contents": [user("x")], "generationConfig": {"maxOutputTokens": "lots"}}, "generationConfig.maxOutputTokens"),
     ({"contents": [user("x")], "generationConfig": {"responseSchema": {"type": "OBJECT"}}},
      "generationConfig.responseMimeType"),
+    ({"contents": [user("x")], "generationConfig": {"responseModalities": ["IMAGE"],
+                                                   "imageConfig": {"aspectRatio": "weird"}}},
+     "generationConfig.imageConfig.aspectRatio"),
 ])
 def test_bad_requests_are_gemini_400s(gem: httpx.Client, body: dict, field: str) -> None:
     response = gem.post("/v1beta/models/gemini-2.0-flash:generateContent", json=body)

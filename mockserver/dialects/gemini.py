@@ -27,6 +27,7 @@ STREAM_PIECE_TOKENS = 4
 DEFAULT_PAGE_SIZE = 50
 IMAGE_LONG_SIDE = 1024
 EMBEDDING_DIMENSIONS = 768
+ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
 
 
 def field(obj: Any, camel: str, default: Any = None) -> Any:
@@ -193,8 +194,12 @@ def _generation_config(conv: Conversation, config: dict, prefix: str) -> None:
         conv.json_mode = True
     modalities = [str(m).upper() for m in field(config, "responseModalities") or []]
     if "IMAGE" in modalities or (not modalities and "-image" in conv.model and "imagen" not in conv.model):
+        ratio = field(field(config, "imageConfig") or {}, "aspectRatio") or "1:1"
+        if ratio not in ASPECT_RATIOS:
+            raise MockError(400, f"Unsupported aspect ratio '{ratio}'; use one of {', '.join(ASPECT_RATIOS)}.",
+                            param=f"{prefix}generationConfig.imageConfig.aspectRatio")
         conv.extra["image_output"] = {"text": not modalities or "TEXT" in modalities,
-                                      "aspect_ratio": field(field(config, "imageConfig") or {}, "aspectRatio")}
+                                      "size": aspect_ratio_size(ratio, IMAGE_LONG_SIDE)}
     thinking = field(config, "thinkingConfig") or {}
     budget = field(thinking, "thinkingBudget")
     conv.extra["include_thoughts"] = bool(field(thinking, "includeThoughts"))
@@ -223,8 +228,7 @@ def default_reply(ctx: RequestContext, conv: Conversation) -> Reply:
                                               hint=conv.last_user_text()))
             candidate.finish = "stop"
         if image is not None:
-            width, height = (aspect_ratio_size(image["aspect_ratio"], IMAGE_LONG_SIDE) if image["aspect_ratio"]
-                             else (IMAGE_LONG_SIDE, IMAGE_LONG_SIDE))
+            width, height = image["size"]
             prompt = conv.last_user_text()
             candidate.images.append(("image/png", render_image(width, height, "png", seed=f"{reply.key}:{index}",
                                                                text=prompt[:40] or None)))
