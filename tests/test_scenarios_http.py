@@ -285,3 +285,11 @@ reply: {text: "{{model}} heard: {{last_user_message}}"}
     r = client.post("/v1/chat/completions", json={"model": "m1", "temperature": 0,
                                                   "messages": [{"role": "user", "content": "echo hello"}]})
     assert r.json()["choices"][0]["message"]["content"] == "m1 heard: echo hello"
+
+
+def test_mj_job_fails_at_80_percent(http):
+    r = http.post("/mj/submit/imagine", json={"prompt": "a cat [scenario:mj-fail]"})
+    task_id = r.json()["result"]
+    seen = [http.get(f"/mj/task/{task_id}/fetch").json() for _ in range(5)]
+    assert seen[0]["status"] != "FAILURE"
+    assert seen[-1]["status"] == "FAILURE" and seen[-1]["progress"] == "80%" and "moderation" in seen[-1]["failReason"]
