@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import json
 
+import httpx
+import pytest
+
+
+@pytest.fixture(scope="module")
+def http(server):
+    """One keep-alive client for the whole module."""
+    with httpx.Client(base_url=server.url, headers={"Authorization": "Bearer sk-test"}, timeout=30) as client:
+        yield client
+
 
 def complete(http, **body):
     body.setdefault("model", "gpt-3.5-turbo-instruct")

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import json
 
+import httpx
+import pytest
+
 import jsonschema
 
 from test_chat_completions import STOCK, WEATHER
+
+
+@pytest.fixture(scope="module")
+def http(server):
+    """One keep-alive client for the whole module."""
+    with httpx.Client(base_url=server.url, headers={"Authorization": "Bearer sk-test"}, timeout=30) as client:
+        yield client
 
 
 def stream(http, **body) -> tuple[bytes, list[dict]]:

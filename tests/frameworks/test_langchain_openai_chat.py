@@ -28,7 +28,7 @@ class Person(BaseModel):
     role: Literal["engineer", "manager", "designer"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def llm(server):
     return ChatOpenAI(model="gpt-4o", base_url=server.v1, api_key="sk-test", max_retries=0)
 

@@ -11,7 +11,7 @@ from llama_index.llms.openai import OpenAI  # noqa: E402
 from llama_index.llms.openai_like import OpenAILike  # noqa: E402
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def llm(server):
     return OpenAILike(model="my-local-model", api_base=server.v1, api_key="sk-test", is_chat_model=True,
                       max_retries=0)

@@ -31,7 +31,7 @@ class MathReasoning(pydantic.BaseModel):
     difficulty: Literal["easy", "hard"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client(server):
     with openai.OpenAI(base_url=server.v1, api_key="sk-test", max_retries=0) as c:
         yield c
