@@ -219,13 +219,14 @@ def test_truncation_disabled_refuses_oversized_input(http: httpx.Client) -> None
 
 
 def test_truncation_auto_drops_the_oldest_turns(http: httpx.Client) -> None:
-    big = "word " * 100_000
+    big = "word " * 5_000
     items = [{"role": "user", "content": big}, {"role": "assistant", "content": "ok"},
              {"role": "user", "content": big}, {"role": "user", "content": "Last question"}]
-    response = create(http, model="gpt-4o", input=items, truncation="auto")
+    assert create(http, model="gpt-4", input=items).json()["error"]["code"] == "context_length_exceeded"
+    response = create(http, model="gpt-4", input=items, truncation="auto")
     assert response.status_code == 200
     body = response.json()
-    assert body["truncation"] == "auto" and body["usage"]["input_tokens"] <= 128_000
+    assert body["truncation"] == "auto" and 5_000 < body["usage"]["input_tokens"] <= 8_192
     assert "Last question" in output_text(body)
 
 
@@ -270,3 +271,15 @@ def test_null_optional_fields_are_accepted(http: httpx.Client) -> None:
     body = create(http, input="Nulls", user=None, tools=None, tool_choice=None, text=None, instructions=None,
                   max_output_tokens=None, reasoning=None, include=None, metadata=None, store=None)
     assert body.status_code == 200 and body.json()["output"][0]["type"] == "message"
+
+
+def test_max_output_tokens_covers_reasoning(http: httpx.Client) -> None:
+    body = create(http, model="o4-mini", input="Explain tides", reasoning={"effort": "medium"},
+                  max_output_tokens=64).json()
+    usage = body["usage"]
+    assert body["status"] == "incomplete" and usage["output_tokens"] <= 64
+    assert 0 < usage["output_tokens_details"]["reasoning_tokens"] < usage["output_tokens"]
+    starved = create(http, model="o4-mini", input="Explain tides", reasoning={"effort": "high"},
+                     max_output_tokens=16).json()
+    assert starved["status"] == "incomplete" and [i["type"] for i in starved["output"]] == ["reasoning"]
+    assert starved["usage"]["output_tokens"] == 16

@@ -265,11 +265,11 @@ def _fit_context(conv: Conversation, body: dict) -> None:
     if used <= window:
         return
     if body.get("truncation") == "auto":
-        while len(conv.messages) > 1 and prompt_tokens(conv) > window:
-            conv.messages.pop(0)
-        while conv.messages and conv.messages[0].role == "tool":  # an output without its call is not valid
-            conv.messages.pop(0)
-        if conv.messages and prompt_tokens(conv) <= window:
+        costs = [prompt_tokens(Conversation(model=conv.model, messages=[m])) for m in conv.messages]
+        while len(conv.messages) > 1 and (used > window or conv.messages[0].role == "tool"):
+            conv.messages.pop(0)  # a tool output left without its call is dropped too
+            used -= costs.pop(0)
+        if used <= window:
             return
     raise MockError(400, "Your input exceeds the context window of this model. Please adjust your input and "
                          "try again.", param="input", code="context_length_exceeded")

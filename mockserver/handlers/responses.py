@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from .. import tokens
 from ..context import RequestContext
 from ..dialects import openai_responses as dialect
 from ..engine import default_reply
 from ..errors import MockError
+from ..reply import Reply
 from ..response_store import StoredResponse, store_for
 from ..responses import JSONResponse
 
@@ -16,7 +18,21 @@ async def create(ctx: RequestContext) -> Response:
     """`POST /v1/responses`: the default reply in the Responses shape, JSON or streamed."""
     conversation = dialect.parse(ctx)
     reply = default_reply(conversation, key=dialect.reply_key(ctx), seed=ctx.seed)
+    _spend_budget_on_reasoning_first(reply, conversation.max_tokens)
     return dialect.render(ctx, reply, conversation)
+
+
+def _spend_budget_on_reasoning_first(reply: Reply, limit: int | None) -> None:
+    """`max_output_tokens` covers reasoning too: what reasoning used is gone before any text is written."""
+    candidate = reply.first
+    if limit is None or not reply.usage.reasoning_tokens or candidate.tool_calls:
+        return
+    reasoning = min(reply.usage.reasoning_tokens, limit)
+    text, cut = tokens.truncate(candidate.text or "", limit - reasoning)
+    if cut:
+        candidate.text, candidate.finish = (text or None), "length"
+        reply.usage.reasoning_tokens = reasoning
+        reply.usage.completion_tokens = reasoning + tokens.count(text)
 
 
 async def retrieve(ctx: RequestContext) -> Response:
