@@ -154,3 +154,10 @@ def test_ideogram_edit_and_remix(http: httpx.Client) -> None:
     bad = http.post("/ideogram/v1/ideogram-v3/edit", data={"prompt": "armchair"},
                     files={"image": ("a.png", png(80, 40), "image/png"), "mask": ("m.png", png(8, 4), "image/png")})
     assert bad.status_code == 400
+
+
+def test_ideogram_aspect_ratio_and_resolution_exclude_each_other(http: httpx.Client) -> None:
+    form = {"prompt": "x", "aspect_ratio": "16x9", "resolution": "1024x1024"}
+    response = http.post("/ideogram/v1/ideogram-v3/generate", files={k: (None, v) for k, v in form.items()})
+    assert response.status_code == 400
+    assert response.json() == {"error": "aspect_ratio and resolution cannot be used together"}

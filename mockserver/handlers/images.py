@@ -275,6 +275,9 @@ IDEOGRAM_AREA = 1024 * 1024
 
 def ideogram_size(body: dict, default: tuple[int, int] = (1024, 1024)) -> tuple[int, int]:
     """Ideogram's output resolution: `resolution`, else about one megapixel at `aspect_ratio`."""
+    if body.get("resolution") and body.get("aspect_ratio"):
+        raise MockError(400, "aspect_ratio and resolution cannot be used together", param="aspect_ratio",
+                        code="invalid_value")
     if body.get("resolution"):
         try:
             return parse_size(body["resolution"])
