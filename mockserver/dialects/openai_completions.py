@@ -6,17 +6,17 @@ from typing import Any
 
 from starlette.responses import Response
 
-from .. import tokens
+from .. import engine, tokens
 from ..context import RequestContext
 from ..conversation import Conversation, Message
 from ..errors import MockError
-from ..reply import Candidate, Reply
+from ..reply import Candidate, Reply, Usage
 from ..responses import JSONResponse, sse_frame
 from ..streaming import event_stream
 from .openai_common import (alternatives, logprob, reply_key, response_headers, usage_body,
                             wants_usage_in_stream)
 
-__all__ = ["parse", "parse_prompts", "render", "reply_key", "completion_body", "stream_frames"]
+__all__ = ["parse", "parse_prompts", "default_reply", "render", "reply_key", "completion_body", "stream_frames"]
 
 DEFAULT_MAX_TOKENS = 16  # the real API's default for this endpoint
 FINISH = {"length": "length", "content_filter": "content_filter"}
@@ -59,6 +59,17 @@ def parse(ctx: RequestContext) -> Conversation:
     return parse_prompts(ctx)[0]
 
 
+def default_reply(ctx: RequestContext, conversation: Conversation | None = None) -> Reply:
+    """The engine's reply for every prompt, merged prompt-major; usage counts only the prompts' own tokens."""
+    prompts = parse_prompts(ctx)
+    key = reply_key(ctx)
+    replies = [engine.default_reply(conv, key=f"{key}:{i}", seed=ctx.seed) for i, conv in enumerate(prompts)]
+    usage = Usage(prompt_tokens=sum(tokens.count(c.extra["prompt"]) for c in prompts),
+                  completion_tokens=sum(r.usage.completion_tokens for r in replies))
+    return Reply(model=prompts[0].model, candidates=[c for r in replies for c in r.candidates], usage=usage,
+                 key=key, created=replies[0].created)
+
+
 def _token_text(ids: list[int]) -> str:
     """Token-id prompts count one token per id; the text names them for the echo-style answer."""
     return " ".join(str(i) for i in ids)
@@ -66,7 +77,7 @@ def _token_text(ids: list[int]) -> str:
 
 def render(ctx: RequestContext, reply: Reply, conversation: Conversation | list[Conversation]) -> Response:
     """A `text_completion` object or its chunk stream; `conversation` may be the list from `parse_prompts`."""
-    prompts = conversation if isinstance(conversation, list) else [conversation]
+    prompts = conversation if isinstance(conversation, list) else parse_prompts(ctx)
     headers = response_headers()
     if ctx.wants_stream():
         return event_stream(ctx, stream_frames(ctx, reply, prompts), headers=headers)
