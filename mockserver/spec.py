@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +85,26 @@ class Operation:
                 or self.example(status=self.success_status))
 
 
+def load_document(source: Path) -> dict:
+    """Parse a YAML (or JSON) spec; parsed documents are cached by content hash, since YAML is slow to read."""
+    raw = source.read_bytes()
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mockserver"
+    cached = cache / f"spec-{hashlib.sha256(raw).hexdigest()[:32]}.json"
+    try:
+        return orjson.loads(cached.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        pass
+    document = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        temporary = cached.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(orjson.dumps(document))
+        temporary.replace(cached)
+    except (OSError, TypeError):
+        pass  # a read-only home or a non-JSON YAML value: just parse each time
+    return document
+
+
 class Spec:
     """The parsed OpenAPI document and its operations."""
 
@@ -99,9 +121,7 @@ class Spec:
     def load(cls, path: Path | str | None = None) -> "Spec":
         """Read and index a spec file."""
         source = Path(path) if path else DEFAULT_SPEC
-        with source.open("rb") as fh:
-            document = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        return cls(document, source)
+        return cls(load_document(source), source)
 
     def resolve(self, node: Any) -> Any:
         """Follow a local `$ref` (repeatedly) to the node it names."""
@@ -120,10 +140,30 @@ class Spec:
         return node
 
     def compile_schema(self, schema: dict) -> SchemaValidator:
-        """A validator for `schema` whose local refs resolve against this document."""
+        """A validator for `schema` carrying just the components its local refs reach."""
         rooted = dict(schema)
-        rooted.setdefault("components", self.components)
+        if "components" not in rooted:
+            rooted["components"] = self._reachable_components(schema)
         return SchemaValidator(rooted)
+
+    def _reachable_components(self, schema: Any) -> dict:
+        """The subset of `components` that `schema` refers to, transitively (compiling less is faster)."""
+        found: dict[str, dict] = {}
+        pending = [schema]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref.startswith("#/components/"):
+                    section, _, name = ref[len("#/components/"):].partition("/")
+                    if name not in found.setdefault(section, {}):
+                        target = self._pointer(ref)
+                        found[section][name] = target
+                        pending.append(target)
+                pending.extend(node.values())
+            elif isinstance(node, list):
+                pending.extend(node)
+        return found
 
     def _build(self) -> None:
         for path, item in (self.document.get("paths") or {}).items():
