@@ -92,14 +92,13 @@ def _text(conv: Conversation, variant: str, index: int) -> str:
         return f"Based on the tool results: {used}. That answers your question."
     message = conv.last_user_message()
     asked = _clip(message.text.strip(), 200) if message and message.text.strip() else ""
-    parts = [f'You asked: "{asked}".' if asked else "Hello! How can I help you today?"]
+    parts = [f"(Answer {index + 1}.)"] if index else []
+    parts.append(f'You asked: "{asked}".' if asked else "Hello! How can I help you today?")
     if message and message.images:
         parts.append(f"I can see {len(message.images)} image{'s' if len(message.images) > 1 else ''} "
                      f"({', '.join(_describe_media(u) for u in message.images)}).")
     if message and message.audio:
         parts.append(f"I received {len(message.audio)} audio clip{'s' if len(message.audio) > 1 else ''}.")
-    if index:
-        parts.append(f"(Alternative answer {index + 1}.)")
     start = _hash_int(variant) % len(SENTENCES)
     parts += [SENTENCES[(start + i) % len(SENTENCES)] for i in range(2)]
     return " ".join(parts)

@@ -10,11 +10,20 @@ import math
 import re
 import uuid
 import zlib
-from urllib.parse import unquote as _unquote
 from fractions import Fraction
 from typing import Any
+from urllib.parse import unquote as _unquote
 
 import jsonschema
+
+try:
+    import jsonschema_rs as _rs
+except ImportError:  # pragma: no cover
+    _rs = None
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover
+    _orjson = None
 
 try:  # Python 3.11+ keeps the regex parser here; older versions expose sre_parse.
     import re._constants as _sre
@@ -25,9 +34,11 @@ except ImportError:  # pragma: no cover
 
 __all__ = ["instance_for"]
 
+_MISSING = object()
+_MAX_SIZE = 1000
 _HARD_DEPTH = 24
 _SOFT_DEPTH = 10
-_REF_REPEATS = 3
+_REF_REPEATS = 2
 
 _TYPES = ("string", "integer", "number", "boolean", "object", "array", "null")
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
@@ -48,15 +59,37 @@ _STRING_HINTS = ("minLength", "maxLength", "pattern", "format", "x-patterns")
 
 def instance_for(schema: dict, *, seed: str = "", hint: str = "") -> Any:
     """A deterministic, plausible instance that validates against `schema`."""
+    seed = str(seed or "")
+    hint = hint if isinstance(hint, str) else ""
+    key = _key(schema)
+    if key is None:
+        return _generate(schema, None, seed, hint)
+    return _clone(_cached(key, seed, hint))
+
+
+def _key(schema: Any) -> str | bytes | None:
+    """The schema's JSON text (order kept): the cache key for everything derived from it."""
     try:
-        key: str | None = json.dumps(schema, sort_keys=True, default=str)
-    except (TypeError, ValueError):
-        key = None
+        return _orjson.dumps(schema) if _orjson is not None else json.dumps(schema)
+    except Exception:
+        pass
+    try:
+        return json.dumps(schema, default=str)
+    except Exception:
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached(key: str | bytes, seed: str, hint: str) -> Any:
+    return _generate(None, key, seed, hint)
+
+
+def _generate(schema: Any, key: str | bytes | None, seed: str, hint: str) -> Any:
     try:
         root = _prepared(key) if key is not None else _normalize(schema)
     except Exception:
         root = {}
-    gen = _Generator(root, key, str(seed or ""), hint if isinstance(hint, str) else "")
+    gen = _Generator(root, key, seed, hint)
     first: Any = None
     for careful in (False, True):
         gen.careful = careful
@@ -64,25 +97,45 @@ def instance_for(schema: dict, *, seed: str = "", hint: str = "") -> Any:
             value = gen.gen(root)
         except Exception:
             continue
-        if careful or gen.valid(root, value):
+        if careful or gen.valid_instance(value):
             return value
         first = value
     return first
+
+
+def _clone(value: Any) -> Any:
+    """A deep copy of a JSON value (the cached original must never leak)."""
+    if isinstance(value, dict):
+        return {k: _clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clone(v) for v in value]
+    return value
 
 
 # ---------------------------------------------------------------- normalisation
 
 
 @functools.lru_cache(maxsize=512)
-def _prepared(key: str) -> Any:
+def _prepared(key: str | bytes) -> Any:
     """The normalised schema for a JSON key (shared: never mutate)."""
     return _normalize(json.loads(key))
 
 
 @functools.lru_cache(maxsize=512)
-def _validator(key: str) -> jsonschema.Draft202012Validator:
+def _validator(key: str | bytes) -> jsonschema.Draft202012Validator:
     """A validator over the normalised root, cached on the schema's JSON."""
     return jsonschema.Draft202012Validator(_prepared(key))
+
+
+@functools.lru_cache(maxsize=512)
+def _whole_validator(key: str | bytes) -> Any:
+    """A compiled (Rust) validator for whole-instance checks; None when unavailable."""
+    if _rs is None:
+        return None
+    try:
+        return _rs.Draft202012Validator(_prepared(key), offline=True)
+    except Exception:
+        return None
 
 
 def _normalize(node: Any) -> Any:
@@ -255,7 +308,7 @@ def _copy(value: Any) -> Any:
 class _Generator:
     """Walks a normalised schema and builds one instance."""
 
-    def __init__(self, root: Any, key: str | None, seed: str, hint: str) -> None:
+    def __init__(self, root: Any, key: str | bytes | None, seed: str, hint: str) -> None:
         self.root = root
         self.key = key
         self.seed = seed
@@ -282,7 +335,19 @@ class _Generator:
                 self._validator = False
         return self._validator
 
+    def valid_instance(self, value: Any) -> bool:
+        fast = _whole_validator(self.key) if self.key is not None else None
+        if fast is not None:
+            try:
+                return fast.is_valid(value)
+            except Exception:
+                pass
+        return self.valid(self.root, value)
+
     def valid(self, schema: Any, value: Any) -> bool:
+        quick = _quick_valid(schema, value)
+        if quick is not None:
+            return quick
         v = self.validator()
         if v is False:
             return True
@@ -353,10 +418,11 @@ class _Generator:
             return None
         if schema is True or not isinstance(schema, (dict, bool)):
             schema = {}
-        schema, refs = self.flatten(schema, refs)
-        if schema is False or not isinstance(schema, dict):
-            return None
-        minimal = depth >= _SOFT_DEPTH or any(refs.count(r) >= _REF_REPEATS for r in set(refs))
+        if "$ref" in schema or "allOf" in schema or "$dynamicRef" in schema:
+            schema, refs = self.flatten(schema, refs)
+            if schema is False or not isinstance(schema, dict):
+                return None
+        minimal = depth >= _SOFT_DEPTH or bool(refs) and any(refs.count(r) >= _REF_REPEATS for r in set(refs))
         if "not" in schema:
             return self.negated(schema, name, path, depth, variant, refs, minimal)
         return self.positive(schema, name, path, depth, variant, refs, minimal)
@@ -365,7 +431,7 @@ class _Generator:
                  refs: tuple, minimal: bool) -> Any:
         if "const" in schema:
             return _copy(schema["const"])
-        if variant == 0:
+        if variant == 0 and ("default" in schema or "examples" in schema):
             for preset in self.presets(schema, minimal):
                 if self.valid(schema, preset):
                     return _copy(preset)
@@ -390,8 +456,9 @@ class _Generator:
 
     def presets(self, schema: dict, minimal: bool) -> list:
         out = []
-        if "default" in schema and (schema["default"] is not None or minimal):
-            out.append(schema["default"])
+        default = schema.get("default", _MISSING)
+        if default is not _MISSING and (minimal or default not in (None, [], {})):
+            out.append(default)
         examples = schema.get("examples")
         if examples:
             out.append(examples[0])
@@ -460,16 +527,17 @@ class _Generator:
         first: tuple = ()
         for i in order:
             sub = _merge(base, branches[i])
-            value = self.gen(sub, name, path if i == order[0] else f"{path}|{i}", depth, variant, refs)
-            if not first:
-                first = (value,)
-                if key == "anyOf" and not self.careful:
-                    return value
-            if not self.valid(sub, value):
-                continue
-            if key == "oneOf" and any(self.valid(branches[j], value) for j in range(len(branches)) if j != i):
-                continue
-            return value
+            for shift in (0, 1, 2) if key == "oneOf" else (0,):
+                value = self.gen(sub, name, path if i == order[0] else f"{path}|{i}", depth, variant + shift, refs)
+                if not first:
+                    first = (value,)
+                    if key == "anyOf" and not self.careful:
+                        return value
+                if not self.valid(sub, value):
+                    continue
+                if key == "oneOf" and any(self.valid(branches[j], value) for j in range(len(branches)) if j != i):
+                    continue
+                return value
         return first[0]
 
     def conditional(self, schema: dict, name: str, path: str, depth: int, variant: int, refs: tuple) -> Any:
@@ -517,10 +585,14 @@ class _Generator:
         if isinstance(ordering, list):
             front = [k for k in ordering if k in include]
             include = front + [k for k in include if k not in front]
+        owner = _norm_name(name or str(schema.get("title") or ""))
         out: dict[str, Any] = {}
         for k in include:
             sub = props[k] if k in props else self.extra_schema(schema, k)
-            out[k] = self.gen(sub, k, f"{path}.{k}", depth + 1, variant, refs)
+            label = k
+            if owner and owner not in _PERSONS and k.lower() in ("name", "title"):
+                label = f"{owner}_{k.lower()}"
+            out[k] = self.gen(sub, label, f"{path}.{k}", depth + 1, variant, refs)
         min_props = schema.get("minProperties", 0)
         additional = schema.get("additionalProperties", True)
         sample = not props and isinstance(additional, dict) and additional and not minimal and not self.careful
@@ -528,7 +600,7 @@ class _Generator:
         while len(out) < min_props or (sample and n == 0):
             n += 1
             key = self.extra_key(schema, n)
-            if key is None or n > min_props + 8:
+            if key is None or n > min(min_props, _MAX_SIZE) + 8:
                 break
             if key not in out:
                 out[key] = self.gen(self.extra_schema(schema, key), key, f"{path}.{key}", depth + 1, variant, refs)
@@ -577,6 +649,7 @@ class _Generator:
             n = min(n, max(len(prefix), 0))
         if isinstance(high, int):
             n = min(n, high)
+        n = min(n, _MAX_SIZE)
         unique = schema.get("uniqueItems") is True
         child = _singular(name)
         out: list = []
@@ -609,22 +682,26 @@ class _Generator:
             base = self.pick(path, options, variant)
             if len(options) == 1 and isinstance(base, int):
                 base += variant
-            preferred.append(base)
+            if not (integer and isinstance(base, float) and abs(base) < 10):
+                preferred.append(base)
         preferred.append(1 + variant if integer else 1.5 + variant)
         return _fit_number(schema, preferred, integer)
 
     def string(self, schema: dict, name: str, path: str, variant: int) -> str:
+        fmt = schema.get("format")
+        plausible = self.plausible_string(_norm_name(name), path, variant) if name else None
+        if not any(k in schema for k in _STRING_HINTS):
+            return plausible if plausible is not None else self.pick(path, _GENERIC, variant)
         patterns = [p for p in [schema.get("pattern"), *schema.get("x-patterns", [])] if isinstance(p, str)]
         low = schema.get("minLength", 0)
         high = schema.get("maxLength")
-        fmt = schema.get("format")
         candidates: list[str] = []
         if fmt in _FORMATS:
-            candidates.append(self.format_value(fmt, path, variant))
-        plausible = self.plausible_string(_norm_name(name), path, variant) if name else None
+            shift = _later(_norm_name(name)) if name and fmt in ("date", "date-time", "time") else 0
+            candidates.append(self.format_value(fmt, path, variant + shift))
         if plausible is not None:
             candidates.append(plausible)
-        candidates.append(self.pick(path, _GENERIC, variant))
+        generic = self.pick(path, _GENERIC, variant)
 
         def fits(s: str) -> bool:
             return low <= len(s) and (high is None or len(s) <= high) and all(_search(p, s) for p in patterns)
@@ -637,10 +714,23 @@ class _Generator:
                 for shaped in _reshape(s):
                     if fits(shaped):
                         return shaped
-            for extra in (0, 1, 2, 4, 8, 16, 32, 64, low, low * 2):
+        candidates.append(generic)
+        if fits(generic):
+            return generic
+        if patterns:
+            previous = -1
+            for extra in (*range(-1, 21), 24, 32, 48, 64, 96, 128, low, low * 2):
                 s = _xeger(patterns[0], extra, variant)
-                if s is not None and fits(s):
+                if s is None or len(s) == previous or (high is not None and len(s) > high):
+                    break
+                if fits(s):
                     return s
+                previous = len(s)
+            s = _xeger(patterns[0], -1, variant)
+            if s is not None:
+                for padded in (_fit_length(s, low, high), _fit_length("", low - len(s), None) + s):
+                    if fits(padded):
+                        return padded
             s = _xeger(patterns[0], 0, variant)
             return s if s is not None else _fit_length(candidates[0], low, high)
         for s in candidates:
@@ -685,31 +775,31 @@ class _Generator:
             if norm == "id" or norm.endswith("_id"):
                 return f"{norm[:-3] or 'item'}_{1 + variant}"
             if norm.endswith("_at"):
-                return self.format_value("date-time", path, variant)
+                return self.format_value("date-time", path, variant + _later(norm))
             options = _by_token(_STRINGS, norm)
         if options is None:
-            if norm.endswith("_name") or norm.endswith("_title"):
-                return f"Example {norm.rsplit('_', 1)[0].replace('_', ' ')}"
+            if norm.endswith(("_name", "_title")):
+                label = f"Example {norm.rsplit('_', 1)[0].replace('_', ' ')}"
+                return label if variant == 0 else f"{label} {variant + 1}"
             return None
-        if options is _PLACE:
-            return self.place(full=True, variant=variant, path=path)
-        if options is _CITY:
-            return self.place(full=False, variant=variant, path=path)
+        if options is _PLACE or options is _CITY:
+            return self.place(full=options is _PLACE, variant=variant, path=path, norm=norm)
         if options is _QUERY:
             return self.hint[:200] if self.hint else self.pick(path, _QUERIES, variant)
         if options is _FORMAT_DATETIME:
-            return self.format_value("date-time", path, variant)
+            return self.format_value("date-time", path, variant + _later(norm))
         if options is _FORMAT_DATE:
-            return self.format_value("date", path, variant)
+            return self.format_value("date", path, variant + _later(norm))
         if options is _FORMAT_URL:
             return self.format_value("uri", path, variant)
         if options is _EMAILS:
             return self.pick(path, _EMAILS, variant)
         return self.pick(path, options, variant)
 
-    def place(self, *, full: bool, variant: int, path: str) -> str:
+    def place(self, *, full: bool, variant: int, path: str, norm: str) -> str:
         if self._place is None:
             self._place = _places(self.hint)
+        variant += _later(norm)
         if self._place:
             found = self._place[variant % len(self._place)]
             return found if full else found.split(",")[0].strip()
@@ -758,14 +848,14 @@ def _fit_number(schema: dict, preferred: list, integer: bool) -> int | float:
         step = Fraction(step.numerator) if step is not None else Fraction(1)
     if step is not None:
         k0 = math.ceil(target / step)
-        for d in range(0, 64):
+        for d in range(64):
             for k in (k0 + d, k0 - d):
                 if ok(out(k * step)):
                     return out(k * step)
         return out(k0 * step)
     candidates = [target]
     if floor is not None and ceil_ is not None:
-        candidates.append((Fraction(str(floor)) + Fraction(str(ceil_))) / 2)
+        candidates.insert(0, (Fraction(str(floor)) + Fraction(str(ceil_))) / 2)
     if floor is not None:
         candidates += [Fraction(str(floor)) + 1, Fraction(str(floor)) + Fraction(1, 2)]
     if ceil_ is not None:
@@ -776,7 +866,7 @@ def _fit_number(schema: dict, preferred: list, integer: bool) -> int | float:
     return out(candidates[-1])
 
 
-def _multiple_ok(x: Any, m: int | float) -> bool:
+def _multiple_ok(x: Any, m: float) -> bool:
     """Mirror jsonschema's multipleOf arithmetic (float quotient for float divisors)."""
     try:
         if isinstance(m, float):
@@ -785,6 +875,46 @@ def _multiple_ok(x: Any, m: int | float) -> bool:
         return x % m == 0
     except (OverflowError, ZeroDivisionError, ValueError):
         return False
+
+
+_QUICK_KEYS = frozenset({
+    "type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+    "minLength", "maxLength", "pattern", "x-patterns", "format", "title", "description", "default",
+    "examples", "deprecated", "readOnly", "writeOnly", "$comment", "nullable",
+})
+
+
+def _quick_valid(schema: Any, value: Any) -> bool | None:
+    """Decide validity for flat scalar schemas without jsonschema; None when unsure."""
+    if schema is True or schema == {}:
+        return True
+    if not isinstance(schema, dict) or not _QUICK_KEYS.issuperset(schema) or isinstance(value, (dict, list)):
+        return None
+    if not _type_ok(value, schema.get("type")):
+        return False
+    if "enum" in schema and not any(_same(value, e) for e in schema["enum"]):
+        return False
+    if "const" in schema and not _same(value, schema["const"]):
+        return False
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0) or len(value) > schema.get("maxLength", len(value)):
+            return False
+        patterns = [schema.get("pattern"), *schema.get("x-patterns", ())]
+        return all(_search(p, value) for p in patterns if isinstance(p, str))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        lo, hi = schema.get("minimum"), schema.get("maximum")
+        lo_x, hi_x = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+        if lo is not None and value < lo or hi is not None and value > hi:
+            return False
+        if lo_x is not None and value <= lo_x or hi_x is not None and value >= hi_x:
+            return False
+        mult = schema.get("multipleOf")
+        return mult is None or _multiple_ok(value, mult)
+    return True
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
 
 
 def _type_ok(value: Any, types: Any) -> bool:
@@ -798,9 +928,9 @@ def _type_ok(value: Any, types: Any) -> bool:
             return True
         if t == "array" and isinstance(value, list):
             return True
-        if not isinstance(value, bool) and isinstance(value, (int, float)):
-            if t == "number" or t == "integer" and float(value).is_integer():
-                return True
+        is_number = not isinstance(value, bool) and isinstance(value, (int, float))
+        if is_number and (t == "number" or t == "integer" and float(value).is_integer()):
+            return True
     return False
 
 
@@ -842,6 +972,7 @@ def _reshape(s: str) -> list[str]:
 
 def _fit_length(s: str, low: int, high: int | None) -> str:
     base = s or "x"
+    low = min(low, _MAX_SIZE * 64)
     while len(s) < low:
         s = f"{s} {base}" if s else base
     if high is not None and len(s) > high:
@@ -859,17 +990,24 @@ _POOLS = {
 }
 
 
-def _xeger(pattern: str, extra: int, offset: int) -> str | None:
-    """A string matching `pattern` (best effort), lengthening repeats by `extra`."""
+@functools.lru_cache(maxsize=1024)
+def _parsed(pattern: str) -> Any:
     if not pattern:
         return None
     try:
-        parsed = _sre_parse.parse(_ecma_to_python(pattern))
+        return _sre_parse.parse(_ecma_to_python(pattern))
     except Exception:
+        return None
+
+
+def _xeger(pattern: str, extra: int, offset: int) -> str | None:
+    """A string matching `pattern` (best effort), lengthening repeats by `extra`."""
+    parsed = _parsed(pattern)
+    if parsed is None:
         return None
     out: list[str] = []
     groups: dict[int, str] = {}
-    counter = [offset]
+    counters: dict[int, int] = {}
 
     def char_for(items: list) -> str:
         negate = bool(items) and items[0][0] is _sre.NEGATE
@@ -884,8 +1022,9 @@ def _xeger(pattern: str, extra: int, offset: int) -> str | None:
                     pool.extend(chr(c) for c in range(av[0], min(av[1], av[0] + 25) + 1))
                 elif op is _sre.CATEGORY:
                     pool.extend(_category_pool(av))
-        counter[0] += 1
-        return pool[(counter[0] - 1) % len(pool)] if pool else "a"
+        n = counters.get(id(items), offset)
+        counters[id(items)] = n + 1
+        return pool[n % len(pool)] if pool else "a"
 
     def emit(seq: Any) -> None:
         for op, av in seq:
@@ -894,14 +1033,16 @@ def _xeger(pattern: str, extra: int, offset: int) -> str | None:
             elif op is _sre.NOT_LITERAL:
                 out.append("a" if av != ord("a") else "b")
             elif op is _sre.ANY:
-                out.append(char_for([(_sre.CATEGORY, _sre.CATEGORY_WORD)]))
+                out.append(char_for(_ANY_CLASS))
             elif op is _sre.IN:
                 out.append(char_for(av))
             elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) or op is getattr(_sre, "POSSESSIVE_REPEAT", None):
                 low, high, sub = av
-                n = low if high == low else min(high, low + 1 + extra)
+                n = low if high == low else min(high, max(low, low + 1 + extra))
                 for _ in range(min(n, 4096)):
                     emit(sub)
+                    if len(out) > 20000:
+                        raise ValueError("pattern too long")
             elif op is _sre.SUBPATTERN:
                 start = len(out)
                 emit(av[-1])
@@ -929,6 +1070,9 @@ def _xeger(pattern: str, extra: int, offset: int) -> str | None:
     except Exception:
         return None
     return "".join(out)
+
+
+_ANY_CLASS = [(_sre.CATEGORY, _sre.CATEGORY_WORD)]
 
 
 def _category_pool(cat: Any) -> str:
@@ -971,6 +1115,15 @@ def _norm_name(name: str) -> str:
     return re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()
 
 
+_LATER = frozenset({"end", "ends", "until", "to", "out", "return", "arrival", "due", "deadline", "finish",
+                    "expires", "expiry", "expiration", "destination", "dest", "stop", "last"})
+
+
+def _later(norm: str) -> int:
+    """1 for names of the later end of a pair (end_time, destination, check_out), else 0."""
+    return 1 if norm and not _LATER.isdisjoint(norm.split("_")) else 0
+
+
 def _singular(name: str) -> str:
     if name.endswith("ies") and len(name) > 4:
         return name[:-3] + "y"
@@ -1000,7 +1153,8 @@ def _number_suffix(tokens: list[str]) -> Any:
 _STOP_PLACES = {
     "I", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January",
     "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
-    "December", "Celsius", "Fahrenheit", "English", "JSON", "The", "A", "An", "Me", "My",
+    "December", "Celsius", "Fahrenheit", "English", "JSON", "The", "A", "An", "Me", "My", "Python",
+    "JavaScript", "Markdown", "French", "Spanish", "German", "Chinese", "Japanese", "YAML", "CSV",
 }
 _PLACE_RE = re.compile(
     r"\b(?:in|for|at|near|around|to|from)\s+"
@@ -1068,6 +1222,9 @@ _ANSWERS = (
     "After checking each step, the answer is 42.",
 )
 _PEOPLE = ("Ada Lovelace", "Grace Hopper", "Alan Turing")
+_PERSONS = {"person", "people", "user", "users", "author", "customer", "owner", "contact", "member", "employee",
+            "student", "patient", "client", "recipient", "sender", "assignee", "attendee", "guest",
+            "passenger", "speaker", "participant", "profile", "account", "friend", "manager", "teacher"}
 
 
 def _table(groups: dict[tuple[str, ...], Any]) -> dict[str, Any]:
@@ -1090,7 +1247,8 @@ _STRINGS: dict[str, Any] = _table({
     ("first_name", "given_name", "firstname"): ("Ada", "Grace", "Alan"),
     ("last_name", "family_name", "surname", "lastname"): ("Lovelace", "Hopper", "Turing"),
     ("username", "user_name", "handle", "login", "nickname", "screen_name"): ("ada", "grace", "alan"),
-    ("email", "mail", "email_address", "e_mail"): _EMAILS,
+    ("email", "mail", "email_address", "e_mail", "to", "cc", "bcc", "from_email", "to_email", "attendee",
+     "reply_to", "recipient_email", "sender_email"): _EMAILS,
     ("url", "link", "uri", "href", "website", "homepage", "endpoint", "image", "avatar", "source_url",
      "image_url", "web_url", "callback_url", "webhook_url"): _FORMAT_URL,
     ("date", "day", "birthday", "birth_date", "dob", "deadline", "due_date", "start_date", "end_date",
@@ -1105,7 +1263,9 @@ _STRINGS: dict[str, Any] = _table({
      "note", "notes", "body", "thought", "thoughts", "analysis", "context", "bio", "feedback", "caption",
      "overview", "justification", "message_body", "review", "observation"): _SENTENCES,
     ("explanation", "step", "thinking", "plan"): _EXPLANATIONS,
-    ("answer", "final_answer", "result", "response", "output", "conclusion", "solution", "reply",
+    ("output", "outputs", "step_output", "intermediate_result"): (
+        "Example output.", "Another example output.", "A third example output."),
+    ("answer", "final_answer", "result", "response", "conclusion", "solution", "reply",
      "final_result", "final_output", "verdict", "recommendation"): _ANSWERS,
     ("title", "subject", "headline", "heading"): ("Getting started", "Weekly update", "Release notes"),
     ("language", "lang", "language_code"): ("en", "fr", "de"),
@@ -1119,6 +1279,7 @@ _STRINGS: dict[str, Any] = _table({
     ("code",): ("ABC123", "XYZ789"),
     ("sku",): ("SKU-1001", "SKU-1002"),
     ("symbol", "ticker", "stock_symbol"): ("AAPL", "MSFT", "GOOG"),
+    ("exchange", "market"): ("NASDAQ", "NYSE"),
     ("file", "filename", "file_name"): ("report.pdf", "notes.txt", "data.csv"),
     ("path", "file_path", "filepath"): ("/tmp/report.pdf", "/tmp/notes.txt"),
     ("directory", "dir", "folder"): ("/tmp", "/home/user"),
@@ -1171,7 +1332,7 @@ _NUMBERS: dict[str, Any] = _table({
     ("minute", "minutes"): (30,),
     ("second", "seconds"): (45,),
     ("count", "quantity", "qty", "num", "number", "n", "total_count", "num_results", "guests",
-     "people", "adults", "children", "days", "nights", "num_days", "items_count"): (3,),
+     "people", "adults", "children", "passengers", "days", "nights", "num_days", "items_count"): (3,),
     ("limit", "max_results", "top_k", "top_n", "page_size", "per_page", "k", "size", "max_items"): (5,),
     ("page", "page_number", "level", "step", "step_number", "rank", "position", "priority", "version"): (1,),
     ("offset", "skip", "index", "start_index"): (0,),
