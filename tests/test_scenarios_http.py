@@ -25,12 +25,27 @@ def add(client: httpx.Client, yaml_text: str) -> None:
     assert r.status_code == 201, r.text
 
 
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory):
+    """One server for this module with an empty scenario directory of its own (spec loading is slow)."""
+    from conftest import start_server
+
+    directory = tmp_path_factory.mktemp("scenarios")
+    running, stop = start_server(scenarios_dir=directory)
+    yield running, directory
+    stop()
+
+
 @pytest.fixture
-def fresh(make_server, tmp_path):
-    """A server of its own with an empty scenario directory, and an httpx client."""
-    running = make_server(scenarios_dir=tmp_path)
+def fresh(own_server):
+    """That server, reset, with an httpx client; files a test writes are removed after it."""
+    running, directory = own_server
     with httpx.Client(base_url=running.url, headers=AUTH, timeout=10) as client:
-        yield running, client, tmp_path
+        client.post("/_mock/reset")
+        yield running, client, directory
+    for path in directory.iterdir():
+        path.unlink()
+    client.close()
 
 
 def test_shipped_scenarios_leave_ordinary_requests_alone(http):
@@ -50,13 +65,13 @@ def test_loader_reports_file_and_line(tmp_path):
     assert f"{tmp_path / 'broken.yaml'}:" in text and "invalid YAML" in text
 
 
-def test_broken_scenario_dir_refuses_to_start(tmp_path):
+def test_broken_scenario_dir_refuses_to_start(tmp_path, server):
     from mockserver import MockServer, Settings
     from mockserver.scenarios.engine import ScenarioLoadError
 
     (tmp_path / "a.yaml").write_text("name: a\nmode: sometimes\n")
     with pytest.raises(ScenarioLoadError) as info:
-        MockServer(Settings(scenarios_dir=tmp_path, quiet=True))
+        MockServer(Settings(scenarios_dir=tmp_path, quiet=True), spec=server.mock.spec)
     assert "a.yaml:2: mode must be one of" in info.value.report.text()
 
 
@@ -263,14 +278,14 @@ def test_changed_files_reload_and_broken_edits_keep_the_last_good_set(fresh):
     assert "live.yaml:4: invalid YAML" in client.get("/_mock/scenarios").json()["reload_error"]
 
 
-def test_probability_is_reproducible(make_server, tmp_path):
-    (tmp_path / "chaos.yaml").write_text("name: chaos\nmatch: {model: chaos}\nprobability: 0.5\nseed: 7\n"
-                                         "fault: {status: 500, should_retry: false}\n")
+def test_probability_is_reproducible(fresh):
+    _, client, _ = fresh
     runs = []
     for _ in range(2):
-        running = make_server(scenarios_dir=tmp_path)
-        with httpx.Client(base_url=running.url, headers=AUTH) as client:
-            runs.append([chat(client, "chaos").status_code for _ in range(12)])
+        client.post("/_mock/reset")
+        add(client, "name: chaos\nmatch: {model: chaos}\nprobability: 0.5\nseed: 7\n"
+                    "fault: {status: 500, should_retry: false}\n")
+        runs.append([chat(client, "chaos").status_code for _ in range(12)])
     assert runs[0] == runs[1] and {200, 500} == set(runs[0])
 
 
