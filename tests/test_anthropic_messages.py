@@ -245,3 +245,15 @@ def test_claude_models_keep_working_on_chat_completions(server):
     body = response.json()
     assert body["object"] == "chat.completion" and body["model"] == MODEL
     assert body["choices"][0]["message"]["content"]
+
+
+def test_count_tokens_ignores_generation_settings(post):
+    plain = post({"model": MODEL, "messages": [{"role": "user", "content": "Hi"}]}, path="/v1/messages/count_tokens")
+    extra = post(ask("Hi", stop_sequences="oops", temperature=0.5), path="/v1/messages/count_tokens")
+    assert plain.status_code == extra.status_code == 200 and plain.json() == extra.json()
+
+
+def test_search_result_blocks_are_accepted(post):
+    block = {"type": "search_result", "source": "https://example.com/doc", "title": "Doc",
+             "content": [{"type": "text", "text": "The sky is blue."}]}
+    assert post(ask([block, {"type": "text", "text": "What colour is the sky?"}])).status_code == 200

@@ -26,6 +26,7 @@ NATIVE_STOP_REASONS = {"end_turn", "max_tokens", "stop_sequence", "tool_use", "p
                        "model_context_window_exceeded"}
 THINKING_ON = {"enabled", "adaptive", "between_tools"}
 DEFAULT_THINKING_BUDGET = 2048
+COUNTED_FIELDS = ("model", "messages", "system", "tools", "tool_choice", "thinking", "output_config", "output_format")
 
 
 # ---- request -> Conversation ---------------------------------------------------------------
@@ -33,6 +34,12 @@ DEFAULT_THINKING_BUDGET = 2048
 def parse(ctx: RequestContext) -> Conversation:
     """The request body (already schema-valid) as a provider-neutral conversation."""
     return parse_body(ctx.body or {})
+
+
+def parse_count(ctx: RequestContext) -> Conversation:
+    """A count_tokens body as a conversation; generation settings it does not define are ignored."""
+    body = ctx.body or {}
+    return parse_body({k: v for k, v in body.items() if k in COUNTED_FIELDS})
 
 
 def parse_body(body: dict) -> Conversation:
@@ -197,11 +204,16 @@ def _thinking(body: dict, conv: Conversation) -> None:
 
 
 def _output_format(body: dict, conv: Conversation) -> None:
-    fmt = (body.get("output_config") or {}).get("format") or body.get("output_format")
-    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
-        if not isinstance(fmt.get("schema"), dict):
-            raise MockError(400, "output_config.format.schema: Field required", param="output_config.format.schema")
-        conv.response_schema = fmt["schema"]
+    config = body.get("output_config")
+    where = "output_config.format" if isinstance(config, dict) and config.get("format") else "output_format"
+    fmt = config.get("format") if isinstance(config, dict) and config.get("format") else body.get("output_format")
+    if fmt is None:
+        return
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        raise MockError(400, f"{where}.type: Input should be 'json_schema'", param=f"{where}.type")
+    if not isinstance(fmt.get("schema"), dict):
+        raise MockError(400, f"{where}.schema: Field required", param=f"{where}.schema")
+    conv.response_schema = fmt["schema"]
 
 
 # ---- Reply -> message JSON / event stream ---------------------------------------------------

@@ -22,6 +22,6 @@ async def create(ctx: RequestContext) -> Response:
 
 async def count_tokens(ctx: RequestContext) -> Response:
     """`{"input_tokens": n}`, the same count `create` reports as usage."""
-    conversation = anthropic.parse(ctx)
+    conversation = anthropic.parse_count(ctx)
     return JSONResponse({"input_tokens": prompt_tokens(conversation)},
                         headers={"request-id": f"req_{uuid.uuid4().hex[:24]}"})
