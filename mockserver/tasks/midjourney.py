@@ -67,7 +67,7 @@ def _finished_parent(ctx: RequestContext, task_id: str) -> Job:
     job = store(ctx).get(str(task_id), FAMILY)
     if job is None:
         raise not_found()
-    if store(ctx).tick(job).phase != "succeeded":
+    if store(ctx).tick(job).phase != "succeeded" or job.extra.get("modal"):
         raise MockError(400, "task_status_not_success", param="taskId")
     return job
 
@@ -252,7 +252,7 @@ async def fetch(ctx: RequestContext) -> Response:
         raise not_found()
     if kind == "CONTENT":
         state = store(ctx).tick(job)
-        if state.phase != "succeeded" or job.kind == "SHORTEN":
+        if state.phase != "succeeded" or job.kind == "SHORTEN" or job.extra.get("modal"):
             raise MockError(404, "image_not_ready")
         w, h = job.params["width"], job.params["height"]
         data = await run_in_threadpool(render_image, w, h, "png", job.seed)
