@@ -244,11 +244,19 @@ def test_time_based_clock_moves_on_its_own(http: httpx.Client) -> None:
     assert http.get(f"/kling/v1/images/generations/{task_id}").json()["data"]["task_status"] == "succeed"
 
 
-def test_task_speed_zero_finishes_at_once(make_server: Callable[..., Any]) -> None:
-    server = make_server(task_speed=0)
-    with httpx.Client(base_url=server.url, headers={"Authorization": "Bearer sk"}) as client:
-        task_id = client.post("/mj/submit/imagine", json={"prompt": "fast"}).json()["result"]
-        assert client.get(f"/mj/task/{task_id}/fetch").json()["status"] == "SUCCESS"
+def test_task_speed_zero_finishes_at_once_and_ids_are_deterministic(make_server: Callable[..., Any]) -> None:
+    seen = []
+    for _ in range(2):
+        server = make_server(task_speed=0, seed=7)
+        with httpx.Client(base_url=server.url, headers={"Authorization": "Bearer sk"}) as client:
+            ids = [client.post("/mj/submit/imagine", json={"prompt": "fast"}).json()["result"] for _ in range(2)]
+            assert ids[0] != ids[1]
+            task = client.get(f"/mj/task/{ids[0]}/fetch").json()
+            assert task["status"] == "SUCCESS"
+            song = client.post("/suno/submit/music", json={"gpt_description_prompt": "a song"}).json()["data"]
+            clips = client.get(f"/suno/fetch/{song}").json()["data"]["data"]
+            seen.append((ids, [b["customId"] for b in task["buttons"]], [c["audio_url"].split("/_mock")[1] for c in clips]))
+    assert seen[0] == seen[1]
 
 
 @pytest.mark.parametrize("polls", [1])
