@@ -6,6 +6,7 @@ import importlib
 import inspect
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -72,6 +73,7 @@ class MockServer:
             response = error_response(dialect, 500, "The mock server had an internal error while processing "
                                                     "your request (see its log).")
             answered_by = "bug"
+        _stamp_request_id(response, ctx.dialect if ctx else None)
         if request.method == "HEAD" and hasattr(response, "body"):
             response.body = b""  # keep the headers (content-length of the GET), send no body
         elapsed = (time.perf_counter() - started) * 1000
@@ -118,6 +120,14 @@ class MockServer:
     def _dialect_for_path(self, path: str) -> str:
         nearest = self.router.nearest(path)
         return nearest.dialect if nearest else "openai"
+
+
+def _stamp_request_id(response: Response, dialect: str | None) -> None:
+    """Every answer carries a request id where the SDKs look for it (`x-request-id`, Anthropic's `request-id`)."""
+    request_id = response.headers.get("x-request-id") or response.headers.get("request-id") or f"req_{uuid.uuid4().hex}"
+    response.headers.setdefault("x-request-id", request_id)
+    if dialect == "anthropic":
+        response.headers.setdefault("request-id", request_id)
 
 
 def resolve_handler(name: str | None) -> Handler | None:

@@ -72,6 +72,9 @@ class Journal:
         """Entries, oldest first, filtered (`path` may end with `*`)."""
         with self._lock:
             found = list(self.entries)
+            for entry in found:
+                if callable(entry.get("nearest_scenarios")):
+                    entry["nearest_scenarios"] = entry["nearest_scenarios"]()
         if path:
             found = [e for e in found if (e["path"].startswith(path[:-1]) if path.endswith("*") else e["path"] == path)]
         if scenario:

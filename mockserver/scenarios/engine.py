@@ -17,7 +17,7 @@ from ..responses import JSONResponse, sse_frame
 from ..streaming import event_stream
 from . import faults, render
 from .loader import LoadReport, load_dir
-from .matcher import RequestView, Verdict, evaluate
+from .matcher import quick_reject, RequestView, Verdict, evaluate
 from .model import RawSpec, Scenario, ScenarioError, Step
 from .reload import Watcher
 from .state import ScenarioState, key_of
@@ -139,10 +139,13 @@ class ScenarioEngine:
         if not candidates:
             return None
         for scenario in candidates:
+            if quick_reject(scenario.match, view):
+                continue
             verdict = evaluate(scenario, view)
             if verdict.matched:
                 return await self._answer(ctx, scenario, verdict.passed or ["matches every request"], module, view)
-        ctx.notes["scenario_misses"] = nearest([evaluate(s, view, complete=True) for s in candidates])
+        # Explaining a miss costs more than matching; the journal builds the report only when it is read.
+        ctx.notes["scenario_misses"] = lambda: nearest([evaluate(s, view, complete=True) for s in candidates])
         return None
 
     async def _answer(self, ctx: RequestContext, scenario: Scenario, why: list[str], module: Any,

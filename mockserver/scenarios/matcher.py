@@ -92,6 +92,16 @@ def operation_names(ctx: RequestContext) -> set[str]:
     return names
 
 
+def quick_reject(match: Match, view: RequestView) -> bool:
+    """A cheap, label-free pre-check of the commonest triggers (model, headers, message): True = cannot match."""
+    if match.model is not None and not match.model.test(view.model):
+        return True
+    headers = view.ctx.headers
+    if any(not cond.test(headers.get(name)) for name, cond in match.headers.items()):
+        return True
+    return match.message is not None and not match.message.test(view.conversation.last_user_text())
+
+
 def evaluate(scenario: Scenario, view: RequestView, *, complete: bool = False, explicit: bool = False) -> Verdict:
     """Check a scenario's conditions in cost order; stop at the first failure unless `complete`."""
     verdict = Verdict(scenario)
