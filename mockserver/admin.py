@@ -9,8 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import assets
-from . import control
+from . import assets, control
 from .responses import JSONResponse
 
 if TYPE_CHECKING:
