@@ -14,7 +14,6 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from . import admin
 from .auth import check_key, extract_key
@@ -30,7 +29,6 @@ from .validation import Violation, coerce
 log = logging.getLogger("mockserver")
 Handler = Callable[[RequestContext], Awaitable[Response] | Response]
 Selector = Callable[[RequestContext], Awaitable[Response | None]]
-ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 MAX_BODY_BYTES = 64 * 1024 * 1024
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -194,6 +192,19 @@ async def read_body(ctx: RequestContext) -> None:
         ctx.body = await _read_form(ctx, op.body_schemas.get(declared) or {})
     if ctx.body is not None:
         _raise_on(op.body_validators[declared].first_violation(ctx.body))
+        if b"." in raw or b"e" in raw or b"E" in raw:
+            ctx.body = integral_floats_to_int(ctx.body)
+
+
+def integral_floats_to_int(value: Any) -> Any:
+    """`41.0` -> `41`: JSON Schema counts it as an integer, so handlers may use it as one."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if isinstance(value, dict):
+        return {k: integral_floats_to_int(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [integral_floats_to_int(v) for v in value]
+    return value
 
 
 def _looks_like_json(raw: bytes) -> bool:
@@ -274,7 +285,12 @@ def anthropic_message(violation: Violation) -> str:
 def create_app(settings: Settings | None = None, server: MockServer | None = None) -> Starlette:
     """The ASGI app: admin and spec routes in front of the spec dispatcher."""
     server = server or MockServer(settings)
-    routes = [*admin.routes(server), Route("/{path:path}", server.dispatch, methods=ALL_METHODS)]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=admin.routes(server))
+
+    async def everything_else(scope, receive, send) -> None:  # any path, even one a route pattern can't match
+        response = await server.dispatch(Request(scope, receive))
+        await response(scope, receive, send)
+
+    app.router.default = everything_else
     app.state.server = server
     return app
