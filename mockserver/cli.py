@@ -70,6 +70,9 @@ def serve(args: argparse.Namespace) -> int:
         return 1
     print(f"mockserver: spec {server.spec.source} ({len(server.spec.operations)} operations, "
           f"{len(server.handlers)} with handlers)", file=sys.stderr)
+    scenarios = server.services["scenarios"]
+    print(f"mockserver: scenarios {scenarios.directory} ({len(scenarios.scenarios)} loaded: "
+          f"{', '.join(s.name for s in scenarios.scenarios) or 'none'})", file=sys.stderr)
     print(f"mockserver: listening on http://{args.host}:{args.port}", file=sys.stderr, flush=True)
     uvicorn.run(create_app(server=server), host=args.host, port=args.port, log_level="warning",
                 access_log=False, timeout_keep_alive=30)
