@@ -17,9 +17,9 @@ DELIVERY_FIELDS = ("stream", "stream_options", "user", "metadata", "store", "saf
 FILLERS = (" the", " a", " and", ",", ".", " I", " is", " to", " of", " it")
 
 
-def reply_key(ctx: RequestContext) -> str:
+def reply_key(ctx: RequestContext, ignore: tuple[str, ...] = DELIVERY_FIELDS) -> str:
     """A stable key for the request's content: same body (any key order, streamed or not) + `--seed` → same key."""
-    body = {k: v for k, v in (ctx.body or {}).items() if k not in DELIVERY_FIELDS}
+    body = {k: v for k, v in (ctx.body or {}).items() if k not in ignore}
     canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
     return tokens.stable_id(canonical, ctx.seed, length=20)
 

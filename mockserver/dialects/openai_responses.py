@@ -20,6 +20,7 @@ from ..reply import Candidate, Reply
 from ..response_store import StoredResponse, store_for
 from ..responses import JSONResponse
 from ..streaming import event_stream
+from . import openai_common
 from .openai_responses_events import response_events
 
 DELIVERY_FIELDS = ("stream", "stream_options", "store", "metadata", "user", "safety_identifier", "background")
@@ -30,8 +31,7 @@ EXTRA = "responses"
 
 def reply_key(ctx: RequestContext) -> str:
     """Same body (any key order, streamed or not) and `--seed` -> same key, hence the same ids and words."""
-    body = {k: v for k, v in (ctx.body or {}).items() if k not in DELIVERY_FIELDS}
-    return tokens.stable_id(orjson.dumps(body, option=orjson.OPT_SORT_KEYS), ctx.seed, length=20)
+    return openai_common.reply_key(ctx, DELIVERY_FIELDS)
 
 
 def hex_id(prefix: str, *parts: Any) -> str:
