@@ -10,7 +10,6 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from .. import tokens
 from ..context import RequestContext
 from ..conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64, check_data_url
 from ..engine import prompt_tokens
