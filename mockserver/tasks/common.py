@@ -21,6 +21,14 @@ def store(ctx: RequestContext) -> TaskStore:
     return store_of(ctx.server)
 
 
+def path_job(ctx: RequestContext, family: str, missing: Exception) -> Job:
+    """The job the path names (`{task_id}` or `{id}`), or the family's not-found error."""
+    job = store(ctx).get(ctx.path_params.get("task_id") or ctx.path_params.get("id") or "", family)
+    if job is None:
+        raise missing
+    return job
+
+
 def body(ctx: RequestContext) -> dict[str, Any]:
     """The JSON (or form) body as a dict, never None."""
     return ctx.body if isinstance(ctx.body, dict) else {}

@@ -13,7 +13,7 @@ from ..errors import MockError
 from ..media import aspect_ratio_size
 from ..responses import JSONResponse
 from .clock import AT_SUBMIT, Tick
-from .common import body, clean, create_job, iso, polled, store
+from .common import path_job, body, clean, create_job, iso, polled, store
 from .store import Job, as_uuid
 
 FAMILY = "luma"
@@ -91,7 +91,5 @@ async def submit(ctx: RequestContext) -> Response:
 
 async def fetch(ctx: RequestContext) -> Response:
     """A generation by id."""
-    job = store(ctx).get(ctx.path_params.get("task_id", ""), FAMILY)
-    if job is None:
-        raise not_found()
+    job = path_job(ctx, FAMILY, not_found())
     return JSONResponse(generation(job, polled(ctx, job, generation)))

@@ -13,7 +13,7 @@ from ..errors import MockError
 from ..media import aspect_ratio_size, render_image
 from ..responses import JSONResponse
 from .clock import JobPlan, Tick
-from .common import body, clean, create_job, link, ms, polled, store
+from .common import path_job, body, clean, create_job, link, ms, polled, store
 from .store import Job, as_digits, as_uuid
 
 FAMILY = "midjourney"
@@ -247,9 +247,7 @@ def _upload(ctx: RequestContext, data: dict[str, Any]) -> Response:
 async def fetch(ctx: RequestContext) -> Response:
     """A task's DTO, its image seed, or its image bytes."""
     kind = ctx.operation.task["action"]
-    job = store(ctx).get(ctx.path_params.get("id", ""), FAMILY)
-    if job is None:
-        raise not_found()
+    job = path_job(ctx, FAMILY, not_found())
     if kind == "CONTENT":
         state = store(ctx).tick(job)
         if state.phase != "succeeded" or job.kind == "SHORTEN" or job.extra.get("modal"):

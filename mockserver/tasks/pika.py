@@ -12,7 +12,7 @@ from ..errors import MockError
 from ..media import aspect_ratio_size
 from ..responses import JSONResponse
 from .clock import Tick
-from .common import body, clean, create_job, iso, polled, store
+from .common import path_job, body, clean, create_job, iso, polled
 from .store import Job, as_text
 
 FAMILY = "pika"
@@ -64,7 +64,5 @@ async def submit(ctx: RequestContext) -> Response:
 
 async def fetch(ctx: RequestContext) -> Response:
     """The feed of one task."""
-    job = store(ctx).get(ctx.path_params.get("task_id", ""), FAMILY)
-    if job is None:
-        raise not_found()
+    job = path_job(ctx, FAMILY, not_found())
     return JSONResponse(feed(job, polled(ctx, job)))

@@ -12,7 +12,7 @@ from ..errors import MockError
 from ..media import aspect_ratio_size
 from ..responses import JSONResponse
 from .clock import Tick
-from .common import body, clean, create_job, iso, polled, store
+from .common import path_job, body, clean, create_job, iso, polled, store
 from .store import Job, as_uuid
 
 FAMILY = "runway"
@@ -54,9 +54,7 @@ async def submit(ctx: RequestContext) -> Response:
 
 async def fetch(ctx: RequestContext) -> Response:
     """A task by id."""
-    job = store(ctx).get(ctx.path_params.get("id", ""), FAMILY)
-    if job is None:
-        raise not_found()
+    job = path_job(ctx, FAMILY, not_found())
     return JSONResponse(task(job, polled(ctx, job)))
 
 

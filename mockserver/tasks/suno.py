@@ -12,7 +12,7 @@ from ..context import RequestContext
 from ..errors import MockError
 from ..responses import JSONResponse
 from .clock import Tick
-from .common import body, clean, create_job, iso, polled, sec, store
+from .common import path_job, body, clean, create_job, iso, polled, sec, store
 from .store import Job, as_uuid, derived
 
 FAMILY = "suno"
@@ -144,9 +144,7 @@ async def submit(ctx: RequestContext) -> Response:
 
 async def fetch(ctx: RequestContext) -> Response:
     """One task."""
-    job = store(ctx).get(ctx.path_params.get("task_id", ""), FAMILY)
-    if job is None:
-        raise not_found()
+    job = path_job(ctx, FAMILY, not_found())
     return JSONResponse({"code": "success", "message": "", "data": task_dto(job, polled(ctx, job, task_dto))})
 
 
