@@ -283,19 +283,9 @@ def _fingerprint() -> str:
     return ",".join(hashlib.sha256(part).hexdigest() for part in parts)
 
 
-_SCRIPT = """
-import hashlib
-from mockserver.media import render_audio, render_image, render_video
-parts = [
-    render_image(300, 200, "png", seed="d", text="t"),
-    render_image(300, 200, "webp", seed="d"),
-    render_audio("mp3", 1.5, seed="d"),
-    render_audio("opus", 1.5, seed="d"),
-    render_audio("aac", 1.5, seed="d"),
-    render_video(320, 240, 1.0, seed="d", fps=8),
-]
-print(",".join(hashlib.sha256(part).hexdigest() for part in parts))
-"""
+# The other process imports this very module, so both sides hash the same renderer calls.
+_SCRIPT = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); " \
+          "from test_media_bytes import _fingerprint; print(_fingerprint())"
 
 
 def test_same_bytes_across_processes() -> None:
