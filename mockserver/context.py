@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,13 @@ class RequestContext:
         for part in parts:
             digest.update(repr(part).encode())
         return digest.hexdigest()
+
+    def conversation(self, parse: Callable[["RequestContext"], Any]) -> Any:
+        """The body parsed by `parse`, once per request (the scenario matcher may already have done it)."""
+        if self.notes.get("parsed_by") is not parse:
+            self.notes["conversation"] = parse(self)
+            self.notes["parsed_by"] = parse
+        return self.notes["conversation"]
 
     def service(self, name: str, factory: Any) -> Any:
         """A per-server singleton (stores, clocks), created on first use."""

@@ -11,6 +11,6 @@ from ..engine import default_reply
 
 async def create(ctx: RequestContext) -> Response:
     """A deterministic chat completion (JSON or SSE, as the request asks)."""
-    conversation = openai_chat.parse(ctx)
+    conversation = ctx.conversation(openai_chat.parse)
     reply = default_reply(conversation, key=openai_chat.reply_key(ctx), seed=ctx.seed)
     return openai_chat.render(ctx, reply, conversation)

@@ -13,13 +13,13 @@ from ..responses import JSONResponse
 
 async def generate(ctx: RequestContext) -> Response:
     """`:generateContent`: one GenerateContentResponse."""
-    conversation = gemini.parse(ctx)
+    conversation = ctx.conversation(gemini.parse)
     return gemini.render(ctx, gemini.default_reply(ctx, conversation), conversation)
 
 
 async def stream_generate(ctx: RequestContext) -> Response:
     """`:streamGenerateContent`: SSE chunks with `alt=sse`, else one JSON array of chunks."""
-    conversation = gemini.parse(ctx)
+    conversation = ctx.conversation(gemini.parse)
     return gemini.render(ctx, gemini.default_reply(ctx, conversation), conversation)
 
 

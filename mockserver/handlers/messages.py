@@ -14,7 +14,7 @@ from ..responses import JSONResponse
 
 async def create(ctx: RequestContext) -> Response:
     """A deterministic assistant message (JSON or event stream)."""
-    conversation = anthropic.parse(ctx)
+    conversation = ctx.conversation(anthropic.parse)
     reply = default_reply(conversation, key=anthropic.reply_key(ctx), seed=ctx.seed)
     anthropic_cache.apply(ctx, reply)
     return anthropic.render(ctx, reply, conversation)

@@ -16,7 +16,7 @@ from ..responses import JSONResponse
 
 async def create(ctx: RequestContext) -> Response:
     """`POST /v1/responses`: the default reply in the Responses shape, JSON or streamed."""
-    conversation = dialect.parse(ctx)
+    conversation = ctx.conversation(dialect.parse)
     reply = default_reply(conversation, key=dialect.reply_key(ctx), seed=ctx.seed)
     _spend_budget_on_reasoning_first(reply, conversation.max_tokens)
     return dialect.render(ctx, reply, conversation)

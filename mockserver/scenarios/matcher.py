@@ -72,9 +72,9 @@ class RequestView:
     def conversation(self) -> Conversation:
         """The dialect's parse of the body, or a best-effort reading of common shapes."""
         if self._conversation is None:
-            parsed = self._parse(self.ctx) if self._parse else None
+            parsed = self.ctx.conversation(self._parse) if self._parse else None
             self._conversation = parsed if parsed is not None else fallback_conversation(self.ctx.body, self.model)
-            self.ctx.notes["conversation"] = self._conversation
+            self.ctx.notes.setdefault("conversation", self._conversation)
         return self._conversation
 
     def is_stream(self) -> bool:
