@@ -20,6 +20,7 @@ log = logging.getLogger("mockserver.tasks")
 TIMEOUT = httpx.Timeout(3.0, connect=2.0)
 MAX_SLEEP = 1.0
 _running: set[asyncio.Task] = set()
+_last_post: dict[str, asyncio.Task] = {}  # per job: the post the next one waits for
 _clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]" = weakref.WeakKeyDictionary()  # strong references, so pending posts are not collected
 
 
@@ -27,7 +28,14 @@ def notify_if_changed(job: "Job", state: Tick, render: Callable[["Job", Tick], A
     """Post (in the background) the job's body to its hook if its phase changed since the last post."""
     post = _due(job, state, render)
     if post is not None:
-        _spawn(post)
+        _spawn(_after(_last_post.get(job.id), post), job.id)
+
+
+async def _after(previous: "asyncio.Task | None", post: Any) -> None:
+    """Post once the job's previous post is done, so a hook sees its statuses in order."""
+    if previous is not None:
+        await asyncio.wait([previous])
+    await post
 
 
 def _due(job: "Job", state: Tick, render: Callable[["Job", Tick], Any]) -> Any:
@@ -84,7 +92,7 @@ def _client() -> httpx.AsyncClient:
     return client
 
 
-def _spawn(coro: Any) -> None:
+def _spawn(coro: Any, job_id: str | None = None) -> None:
     try:
         task = asyncio.get_running_loop().create_task(coro)
     except RuntimeError:  # no loop (called from sync code): nothing to schedule on
@@ -92,3 +100,6 @@ def _spawn(coro: Any) -> None:
         return
     _running.add(task)
     task.add_done_callback(_running.discard)
+    if job_id is not None:
+        _last_post[job_id] = task
+        task.add_done_callback(lambda done: _last_post.get(job_id) is done and _last_post.pop(job_id, None))
