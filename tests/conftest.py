@@ -56,6 +56,16 @@ def start_server(**settings: object) -> tuple[RunningServer, Callable[[], None]]
     return RunningServer(url, mock), stop
 
 
+def eventually(check: Callable[[], object], timeout: float = 10.0) -> object:
+    """Poll `check` until it returns something truthy (or the timeout passes); return its last result."""
+    deadline = time.monotonic() + timeout
+    result = check()
+    while not result and time.monotonic() < deadline:
+        time.sleep(0.02)
+        result = check()
+    return result
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[RunningServer]:
     """One shared server with default settings."""

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from conftest import eventually
 
 from mockserver.tasks.clock import JobPlan
 from mockserver.tasks.store import TaskStore, store_of
@@ -81,8 +82,7 @@ def test_poll_based_jobs_post_on_polls(http: httpx.Client, hook: Hook) -> None:
 def test_unreachable_hook_never_breaks_the_job(http: httpx.Client) -> None:
     created = http.post("/luma/generations", headers={"X-Mock-Task-Duration-Ms": "100"},
                         json={"user_prompt": "x", "notify_hook": "http://127.0.0.1:9/nowhere"}).json()
-    time.sleep(0.3)
-    assert http.get(f"/luma/generations/{created['id']}").json()["state"] == "completed"
+    assert eventually(lambda: http.get(f"/luma/generations/{created['id']}").json()["state"] == "completed")
 
 
 def test_concurrent_polling_is_consistent(http: httpx.Client) -> None:

@@ -1,35 +1,32 @@
-"""The scenario selector: pick a scenario for a request and answer as its current step says."""
+"""The scenario set: loaded, indexed by operation and model, reloaded on change; selection returns a Decision."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from starlette.responses import Response
-
-from .. import tokens
-from ..context import RequestContext
-from ..errors import error_response
-from ..responses import JSONResponse, sse_frame
-from ..streaming import event_stream
-from . import faults, render
+from ..core import tokens
+from ..core.errors import MockError
+from ..pipeline.select import DEFAULT, SCENARIO, Decision
 from .loader import LoadReport, load_dir
-from .matcher import quick_reject, RequestView, Verdict, evaluate
-from .model import RawSpec, Scenario, ScenarioError, Step
+from .matcher import RequestView, Verdict, evaluate, quick_reject
+from .model import Scenario, ScenarioError, Step
 from .reload import Watcher
-from .state import ScenarioState, key_of
+from .keys import key_of
 
 if TYPE_CHECKING:
-    from ..app import MockServer
+    from ..core.context import RequestContext
+    from ..spec.model import Operation
+    from ..state import ScenarioCounters
 
 log = logging.getLogger("mockserver.scenarios")
 HEADER = "x-mock-scenario"
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 NEAREST = 3
-TASK_KEYS = {"duration_ms", "polls", "fail_at", "fail_reason", "fail_code"}
+WILDCARDS = set("*?[")
 
 
 class ScenarioLoadError(Exception):
@@ -40,21 +37,79 @@ class ScenarioLoadError(Exception):
         self.report = report
 
 
-class ScenarioEngine:
-    """The loaded scenarios (files plus ones added over the admin API), their index and their state."""
+class OperationIndex:
+    """An operation's candidate scenarios in selection order, split by the literal model they require."""
 
-    def __init__(self, server: "MockServer", directory: Path | None) -> None:
-        self.server = server
-        self.directory = Path(directory) if directory else DEFAULT_DIR
-        self.state = ScenarioState()
+    __slots__ = ("all", "by_model", "any_model")
+
+    def __init__(self, ranked: list[tuple[int, Scenario]]) -> None:
+        self.all = [s for _, s in ranked]
+        self.by_model: dict[str, list[tuple[int, Scenario]]] = {}
+        self.any_model: list[tuple[int, Scenario]] = []
+        for rank, scenario in ranked:
+            literal = literal_model(scenario)
+            if literal is None:
+                self.any_model.append((rank, scenario))
+            else:
+                self.by_model.setdefault(literal, []).append((rank, scenario))
+
+    def candidates(self, model: str | None) -> list[Scenario]:
+        """The scenarios that could match a request for `model`, in selection order."""
+        exact = self.by_model.get(model or "") if self.by_model else None
+        if not exact:
+            return [s for _, s in self.any_model]
+        if not self.any_model:
+            return [s for _, s in exact]
+        return [s for _, s in sorted(exact + self.any_model, key=lambda pair: pair[0])]
+
+
+def literal_model(scenario: Scenario) -> str | None:
+    """The one model a scenario's `match.model` allows, when it is a plain name (no glob, regex or contains)."""
+    cond = scenario.match.model
+    if cond is None or not isinstance(cond.value, str):
+        return None
+    if cond.kind == "equals" or (cond.kind == "glob" and not WILDCARDS & set(cond.value)):
+        return cond.value
+    return None
+
+
+class ScenarioEngine:
+    """The loaded scenarios (files plus ones added over the admin API), their index and their counters."""
+
+    def __init__(self, operations: Iterable["Operation"], counters: "ScenarioCounters",
+                 directories: list[Path] | None = None, seed: int = 0) -> None:
+        self.operations = list(operations)
+        self.counters = counters
+        self.seed = seed
+        self.directories = [Path(d) for d in directories] if directories is not None else [DEFAULT_DIR]
         self.added: list[Scenario] = []
-        report = load_dir(self.directory)
+        report = self._load()
         if report.errors:
             raise ScenarioLoadError(report)
         self.from_files = report.scenarios
-        self.watcher = Watcher(self.directory)
+        self.watchers = [Watcher(d) for d in self.directories]
         self.last_reload_error: str | None = None
         self._reindex()
+
+    @property
+    def directory(self) -> Path:
+        """The first scenario directory (what `GET /_mock/scenarios` reports)."""
+        return self.directories[0] if self.directories else DEFAULT_DIR
+
+    def _load(self) -> LoadReport:
+        reports = [load_dir(d) for d in self.directories]
+        scenarios = [s for r in reports for s in r.scenarios]
+        errors = [e for r in reports for e in r.errors]
+        seen: dict[str, Scenario] = {}
+        for scenario in scenarios:
+            if scenario.name in seen:
+                first = seen[scenario.name]
+                errors.append(ScenarioError(scenario.source, scenario.line,
+                                            f"duplicate scenario name '{scenario.name}' "
+                                            f"(first defined at {first.source}:{first.line})"))
+            else:
+                seen[scenario.name] = scenario
+        return LoadReport(list(seen.values()), errors)
 
     # ------------------------------------------------------------------ the set
 
@@ -65,22 +120,25 @@ class ScenarioEngine:
         return [s for s in self.from_files if s.name not in names] + self.added
 
     def _reindex(self) -> None:
-        ordered = sorted(enumerate(self.scenarios), key=lambda p: (-p[1].priority, -p[1].match.size(), p[0]))
-        self.by_name = {s.name: s for s in self.scenarios}
-        self.index: dict[str, list[Scenario]] = {}
-        for op in self.server.spec.operations:
+        active = self.scenarios
+        ordered = sorted(enumerate(active), key=lambda p: (-p[1].priority, -p[1].match.size(), p[0]))
+        self.by_name = {s.name: s for s in active}
+        self.index: dict[str, OperationIndex] = {}
+        for op in self.operations:
             names = {op.operation_id, *op.dialects}
             if op.handler_name:
                 names |= {op.handler_name, op.handler_name.partition(":")[0]}
-            self.index[op.operation_id] = [s for _, s in ordered if not s.match.explicit
-                                           and (not s.match.operations or names & set(s.match.operations))]
+            ranked = [(rank, s) for rank, (_, s) in enumerate(ordered) if not s.match.explicit
+                      and (not s.match.operations or names & set(s.match.operations))]
+            if ranked:
+                self.index[op.operation_id] = OperationIndex(ranked)
 
     def add(self, scenarios: list[Scenario]) -> None:
         """Add (or replace by name) scenarios at run time."""
         names = {s.name for s in scenarios}
         self.added = [s for s in self.added if s.name not in names] + scenarios
         for s in scenarios:
-            self.state.reset(s.name)
+            self.counters.reset(s.name)
         self._reindex()
 
     def remove(self, name: str) -> bool:
@@ -88,25 +146,26 @@ class ScenarioEngine:
         before = len(self.scenarios)
         self.added = [s for s in self.added if s.name != name]
         self.from_files = [s for s in self.from_files if s.name != name]
-        self.state.reset(name)
+        self.counters.reset(name)
         self._reindex()
         return len(self.scenarios) < before
 
     def reset(self) -> None:
         """Back to the files as they are on disk, with fresh state."""
         self.added = []
-        self.state.reset()
-        report = load_dir(self.directory)
+        self.counters.reset()
+        report = self._load()
         if not report.errors:
             self.from_files = report.scenarios
-        self.watcher.snapshot()
+        for watcher in self.watchers:
+            watcher.snapshot()
         self._reindex()
 
     def reload_if_changed(self) -> None:
-        """Reload the directory when a file changed; a broken edit keeps the last good set."""
-        if not self.watcher.changed():
+        """Reload the directories when a file changed; a broken edit keeps the last good set."""
+        if not any([w.changed() for w in self.watchers]):
             return
-        report = load_dir(self.directory)
+        report = self._load()
         if report.errors:
             self.last_reload_error = report.text()
             log.error("scenario reload failed; keeping the last good set:\n%s", report.text())
@@ -114,154 +173,105 @@ class ScenarioEngine:
         self.last_reload_error = None
         self.from_files = report.scenarios
         self._reindex()
-        log.info("scenarios reloaded: %d from %s", len(report.scenarios), self.directory)
+        log.info("scenarios reloaded: %d from %s", len(report.scenarios), ", ".join(map(str, self.directories)))
 
     # ------------------------------------------------------------------ selection
 
-    async def select(self, ctx: RequestContext) -> Response | None:
-        """The selector hooked in front of `Prefer`: a scenario's answer, or None for default behaviour."""
+    async def select(self, ctx: "RequestContext") -> Decision | None:
+        """A scenario decision, a pass-through that carries the scenario's account, or None (no scenario here)."""
         self.reload_if_changed()
         named = ctx.headers.get(HEADER)
-        module = render.dialect_module(ctx)
-        view = RequestView(ctx, module.parse if module else None)
         if named:
-            scenario = self.by_name.get(named)
-            if scenario is None:
-                known = ", ".join(sorted(self.by_name)) or "none"
-                return error_response(ctx.dialect, 400, f"X-Mock-Scenario: no scenario named '{named}' "
-                                                        f"(known: {known}).", param=HEADER, code="unknown_scenario")
-            verdict = evaluate(scenario, view, explicit=True)
-            if not verdict.matched:
-                ctx.notes["scenario_skipped"] = {"scenario": named, "why": verdict.failed}
-                return None
-            return await self._answer(ctx, scenario, [f"header X-Mock-Scenario: {named}"], module, view)
-        candidates = self.index.get(ctx.operation.operation_id)
-        if not candidates:
+            return await self._named(ctx, named)
+        index = self.index.get(ctx.operation.operation_id)
+        if index is None:
             return None
-        for scenario in candidates:
+        view = RequestView(ctx)
+        for scenario in index.candidates(view.model):
             if quick_reject(scenario.match, view):
                 continue
             verdict = evaluate(scenario, view)
             if verdict.matched:
-                return await self._answer(ctx, scenario, verdict.passed or ["matches every request"], module, view)
+                ctx.note(f"scenario {scenario.name}: {', '.join(verdict.passed) or 'matches every request'}")
+                return await self._answer(ctx, scenario, verdict.passed or ["matches every request"], view)
         # Explaining a miss costs more than matching; the journal builds the report only when it is read.
-        ctx.notes["scenario_misses"] = lambda: nearest([evaluate(s, view, complete=True) for s in candidates])
-        return None
+        candidates = index.all
+        ctx.note(f"no scenario matched ({len(candidates)} considered)")
+        return Decision(DEFAULT, "default",
+                        misses=lambda: nearest([evaluate(s, view, complete=True) for s in candidates]))
 
-    async def _answer(self, ctx: RequestContext, scenario: Scenario, why: list[str], module: Any,
-                      view: RequestView) -> Response | None:
+    async def _named(self, ctx: "RequestContext", named: str) -> Decision | None:
+        scenario = self.by_name.get(named)
+        if scenario is None:
+            known = ", ".join(sorted(self.by_name)) or "none"
+            raise MockError(400, f"X-Mock-Scenario: no scenario named '{named}' (known: {known}).", param=HEADER,
+                            code="unknown_scenario")
+        view = RequestView(ctx)
+        verdict = evaluate(scenario, view, explicit=True)
+        if not verdict.matched:
+            ctx.note(f"X-Mock-Scenario {named} skipped: {'; '.join(verdict.failed)}")
+            return Decision(DEFAULT, "default", skipped={"scenario": named, "why": verdict.failed})
+        return await self._answer(ctx, scenario, [f"header X-Mock-Scenario: {named}"], view)
+
+    async def _answer(self, ctx: "RequestContext", scenario: Scenario, why: list[str],
+                      view: RequestView) -> Decision:
         key = key_of(ctx, scenario.key)
-        note: dict[str, Any] = {"name": scenario.name, "why": why, "key": key}
-        ctx.notes["scenario"] = note
-        limited = self._rate_limit(ctx, scenario, view, note)
-        if limited is not None:
-            return limited
+        account: dict[str, Any] = {"name": scenario.name, "why": why, "key": key}
+        label = f"scenario:{scenario.name}"
+        headers: dict[str, str] = {}
+        if scenario.rate_limit is not None:
+            limited = await self._rate_limit(ctx, scenario, view, account, headers)
+            if limited is not None:
+                return limited
         if scenario.on_tool_result is not None and view.conversation.pending_tool_results():
-            note["step"] = "on_tool_result"
-            response = await self._step(ctx, scenario, scenario.on_tool_result, -1, key, module, view, note)
-            return self._finish(ctx, scenario, response, note)
-        position = self.state.advance(scenario.name, key)
+            account["step"] = "on_tool_result"
+            return self._step(scenario.on_tool_result, "on_tool_result", label, account, headers, key)
+        position = await self.counters.advance(scenario.name, key)
         count = len(scenario.steps)
         if scenario.mode == "once" and position >= count:
-            note["outcome"] = f"sequence used up ({count} step(s), mode once): default behaviour"
-            return None
+            account["outcome"] = f"sequence used up ({count} step(s), mode once): default behaviour"
+            return Decision(DEFAULT, "default", scenario=account, headers=headers)
         index = position % count if scenario.mode == "cycle" else min(position, count - 1)
         step = scenario.steps[index]
-        note["step"] = index
+        account["step"] = index
         if step.probability is not None:
-            seed = scenario.seed if scenario.seed is not None else ctx.seed
-            draw = self.state.chance(scenario.name, key, seed)
+            seed = scenario.seed if scenario.seed is not None else self.seed
+            draw = await self.counters.chance(scenario.name, key, seed)
             if draw >= step.probability:
-                note["outcome"] = f"probability {step.probability}: not this time (draw {draw:.3f}): default behaviour"
-                return None
-        response = await self._step(ctx, scenario, step, index, key, module, view, note)
-        if response is None and note.get("ratelimit_headers") and module is not None:
-            # render the default answer here so it can carry the rate-limit headers
-            response = module.render(ctx, render.default_reply(ctx, module, view.conversation), view.conversation)
-            note["outcome"] = "default reply with rate-limit headers"
-        return self._finish(ctx, scenario, response, note)
+                account["outcome"] = (f"probability {step.probability}: not this time (draw {draw:.3f}): "
+                                      "default behaviour")
+                return Decision(DEFAULT, "default", scenario=account, headers=headers)
+        return self._step(step, index, label, account, headers, key)
 
-    def _finish(self, ctx: RequestContext, scenario: Scenario, response: Response | None, note: dict) -> Response | None:
-        if response is not None:
-            ctx.notes["answered_by"] = f"scenario:{scenario.name}"
-            if "ratelimit_headers" in note:
-                response.headers.update(note.pop("ratelimit_headers"))
-        else:
-            note.setdefault("outcome", "default behaviour")
-        return response
+    def _step(self, step: Step, index: int | str, label: str, account: dict, headers: dict[str, str],
+              key: str) -> Decision:
+        if not step.answers():
+            account["outcome"] = "default behaviour" if not headers else "default reply with rate-limit headers"
+            return Decision(DEFAULT, "default" if not headers else label, scenario=account, headers=headers)
+        account["key"] = key
+        return Decision(SCENARIO, label, step=step, step_index=index, scenario=account, headers=headers)
 
-    async def _step(self, ctx: RequestContext, scenario: Scenario, step: Step, index: int, key: str, module: Any,
-                    view: RequestView, note: dict) -> Response | None:
-        if step.task is not None:
-            plan = {k: v for k, v in step.task.items() if k in TASK_KEYS}
-            if isinstance(plan.get("fail_at"), (int, float)) and plan["fail_at"] > 1:
-                plan["fail_at"] = plan["fail_at"] / 100
-            ctx.notes["task_plan"] = plan
-            note["outcome"] = f"task plan {plan}"
-        fault = step.fault
-        if fault is not None:
-            if fault.stall_ms:
-                await asyncio.sleep(fault.stall_ms / 1000)
-            if fault.reset:
-                note["outcome"] = "connection reset"
-                return faults.ResetResponse()
-            if fault.invalid_json:
-                note["outcome"] = "invalid JSON body"
-                return faults.broken_json(fault.status or 200)
-            if fault.status is not None:
-                note["outcome"] = f"fault {fault.status}"
-                return faults.error_for(ctx, fault)
-        streaming = view.is_stream()
-        seed = f"{ctx.seed}:{scenario.name}:{key}:{index}"
-        if step.stream is not None and streaming:
-            ctx.notes["pacing"] = render.stream_plan(ctx, step.stream, seed)
-            note["outcome"] = "default reply with the scenario's stream timing and faults"
-        if step.raw is not None:
-            note["outcome"] = "raw response"
-            return raw_response(ctx, step.raw, view)
-        chunk_size = step.stream.chunk_size if step.stream is not None and streaming else None
-        if step.reply is None and not chunk_size:
-            return None
-        if module is None:
-            note["outcome"] = (f"skipped: no dialect module renders {ctx.operation.operation_id} yet: "
-                               "default behaviour")
-            return None
-        conversation = view.conversation
-        reply_key = ctx.fingerprint(scenario.name, index)
-        if step.reply is not None:
-            reply = render.build_reply(step.reply, ctx, conversation, reply_key,
-                                       {"scenario": scenario.name, "count": self.state.peek(scenario.name, key)},
-                                       chunk_size)
-        else:
-            reply = render.default_reply(ctx, module, conversation)
-            render.rechunk(reply, chunk_size or 1)
-        note["outcome"] = "scripted reply" if step.reply is not None else "default reply, re-chunked"
-        return module.render(ctx, reply, conversation)
-
-    def _rate_limit(self, ctx: RequestContext, scenario: Scenario, view: RequestView, note: dict) -> Response | None:
+    async def _rate_limit(self, ctx: "RequestContext", scenario: Scenario, view: RequestView, account: dict,
+                          headers: dict[str, str]) -> Decision | None:
         rate = scenario.rate_limit
-        if rate is None:
-            return None
         used = _request_tokens(ctx, view) if rate.tokens_per_minute is not None else 0
-        allowed, info = self.state.take(f"{scenario.name}#rate", key_of(ctx, rate.key), used, rate.requests_per_minute,
-                                        rate.tokens_per_minute)
-        headers = faults.ratelimit_headers(ctx.dialect, info)
+        allowed, info = await self.counters.take(f"{scenario.name}#rate", key_of(ctx, rate.key), used,
+                                                 rate.requests_per_minute, rate.tokens_per_minute)
+        headers.update(ctx.dialect.ratelimit_headers(info))
         if allowed:
-            note["ratelimit_headers"] = headers
             return None
         wait = info["reset_s"]
         headers.update({"retry-after": str(max(1, math.ceil(wait))), "retry-after-ms": str(int(wait * 1000))})
         unit = info["over"]
         limit = info["rpm"] if unit == "requests" else info["tpm"]
-        note["outcome"] = f"rate limited: {unit} per minute ({limit})"
-        ctx.notes["answered_by"] = f"scenario:{scenario.name}"
-        return error_response(ctx.dialect, 429, f"Rate limit reached for {unit} per minute: limit {limit}. "
-                                                f"Please try again in {wait:.3f}s.", headers=headers,
-                              kind=unit if ctx.dialect == "openai" else None)
+        account["outcome"] = f"rate limited: {unit} per minute ({limit})"
+        error = MockError(429, f"Rate limit reached for {unit} per minute: limit {limit}. "
+                               f"Please try again in {wait:.3f}s.", kind=ctx.dialect.rate_limit_kind(unit))
+        return Decision(SCENARIO, f"scenario:{scenario.name}", error=error, scenario=account, headers=headers)
 
 
-def _request_tokens(ctx: RequestContext, view: RequestView) -> int:
-    from ..engine import prompt_tokens
+def _request_tokens(ctx: "RequestContext", view: RequestView) -> int:
+    from ..generate.engine import prompt_tokens
     try:
         return prompt_tokens(view.conversation)
     except Exception:  # a body the dialect rejects is counted by its bytes
@@ -274,40 +284,10 @@ def nearest(verdicts: list[Verdict]) -> list[dict]:
     return [v.summary() for v in ranked[:NEAREST]]
 
 
-def raw_response(ctx: RequestContext, raw: RawSpec, view: RequestView) -> Response:
-    """The exact response a scenario wrote (templated), events sent through the stream plan."""
-    conv = view.conversation if "{{" in repr(raw.body) + repr(raw.events) else None
-    if raw.events is not None:
-        frames = []
-        for event in render.template(raw.events, ctx, conv, {}):
-            if isinstance(event, str):
-                frames.append(event.encode() if event.endswith("\n\n") else (event + "\n\n").encode())
-            else:
-                frames.append(sse_frame(event.get("data"), event=event.get("event")))
-        response = event_stream(ctx, frames, headers=raw.headers or None)
-        response.status_code = raw.status
-        return response
-    body = render.template(raw.body, ctx, conv, {})
-    if isinstance(body, str):
-        media = raw.headers.get("content-type") or raw.headers.get("Content-Type") or "text/plain"
-        return Response(body, status_code=raw.status, headers=raw.headers or None, media_type=media)
-    return JSONResponse(body, status_code=raw.status, headers=raw.headers or None)
+def check_directories(directories: list[Path] | None) -> LoadReport:
+    """Load and validate scenario directories (for `mockserver check`)."""
+    reports = [load_dir(Path(d)) for d in (directories if directories is not None else [DEFAULT_DIR])]
+    return LoadReport([s for r in reports for s in r.scenarios], [e for r in reports for e in r.errors])
 
 
-def check_directory(directory: Path | None) -> LoadReport:
-    """Load and validate a scenario directory (for `mockserver check`)."""
-    return load_dir(Path(directory) if directory else DEFAULT_DIR)
-
-
-__all__ = ["ScenarioEngine", "ScenarioLoadError", "ScenarioError", "check_directory", "DEFAULT_DIR"]
-
-
-def install(server: "MockServer") -> ScenarioEngine:
-    """Load the scenarios, put their selector first and journal every request."""
-    from ..journal import journal_of
-
-    engine = ScenarioEngine(server, server.settings.scenarios_dir)
-    server.services["scenarios"] = engine
-    server.selectors.insert(0, engine.select)
-    server.observers.append(journal_of(server).observe)
-    return engine
+__all__ = ["ScenarioEngine", "ScenarioLoadError", "ScenarioError", "check_directories", "DEFAULT_DIR"]

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..context import RequestContext
-from ..conversation import Conversation, Message, ToolResult
+from ..core.context import RequestContext
+from ..core.conversation import Conversation, Message, ToolResult
+from ..core.errors import MockError
 from .model import Condition, Match, Scenario
 
 PATH_TOKEN = re.compile(r"\.?([^.\[\]]+)|\[(\*|-?\d+)\]")
@@ -54,9 +55,10 @@ class Verdict:
 class RequestView:
     """The parts of a request conditions look at, computed on first use."""
 
-    def __init__(self, ctx: RequestContext, parse: Callable[[RequestContext], Conversation] | None) -> None:
+    __slots__ = ("ctx", "_conversation")
+
+    def __init__(self, ctx: RequestContext) -> None:
         self.ctx = ctx
-        self._parse = parse
         self._conversation: Conversation | None = None
 
     @property
@@ -72,20 +74,25 @@ class RequestView:
     def conversation(self) -> Conversation:
         """The dialect's parse of the body, or a best-effort reading of common shapes."""
         if self._conversation is None:
-            parsed = self.ctx.conversation(self._parse) if self._parse else None
-            self._conversation = parsed if parsed is not None else fallback_conversation(self.ctx.body, self.model)
-            self.ctx.notes.setdefault("conversation", self._conversation)
+            ctx = self.ctx
+            if ctx.dialect is not None and ctx.dialect.conversational and ctx.dialect.parses(ctx.operation):
+                try:
+                    self._conversation = ctx.conversation
+                except MockError:  # the default path will report it; matching reads what it can
+                    self._conversation = fallback_conversation(ctx.body, self.model)
+            else:
+                self._conversation = fallback_conversation(ctx.body, self.model)
         return self._conversation
 
     def is_stream(self) -> bool:
-        """A streamed answer was asked for (the stream field, or a streaming operation)."""
-        return self.ctx.wants_stream() or "stream" in self.ctx.operation.operation_id.lower()
+        """A streamed answer was asked for."""
+        return self.ctx.stream
 
 
 def operation_names(ctx: RequestContext) -> set[str]:
     """Names `match.operation` accepts for this request: operationId, handler module, dialect."""
     op = ctx.operation
-    names = {op.operation_id, ctx.dialect}
+    names = {op.operation_id, ctx.dialect.name}
     if op.handler_name:
         names.add(op.handler_name.partition(":")[0])
         names.add(op.handler_name)

@@ -157,6 +157,11 @@ class Step:
     passthrough: bool = False
     line: int = 0
 
+    def answers(self) -> bool:
+        """Whether the step does anything (else the request gets default behaviour)."""
+        return not self.passthrough and any(v is not None for v in (self.reply, self.fault, self.raw, self.stream,
+                                                                     self.task))
+
 
 @dataclass
 class RateLimit:

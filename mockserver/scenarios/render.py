@@ -2,53 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 import time
-from types import ModuleType
 from typing import Any
 
-from .. import engine, tokens
-from ..context import RequestContext
-from ..conversation import Conversation
-from ..errors import ANTHROPIC_TYPES, error_body
-from ..reply import Candidate, Reply, ToolCall, Usage
-from ..responses import sse_frame
-from ..streaming import StreamPlan
+from ..core import tokens
+from ..core.context import RequestContext
+from ..core.conversation import Conversation
+from ..core.errors import MockError
+from ..core.reply import Candidate, Reply, ToolCall, Usage
+from ..generate import engine
+from ..pipeline.pace import StreamPlan
 from .faults import default_message
 from .model import Fault, ReplySpec, StreamSpec
 
-# The one table: which dialect module parses and renders a chat-like operation's handler.
-DIALECT_MODULES = {
-    "chat:create": "openai_chat",
-    "completions:create": "openai_completions",
-    "responses:create": "openai_responses",
-    "messages:create": "anthropic",
-    "gemini:generate": "gemini",
-    "gemini:stream_generate": "gemini",
-}
 TEMPLATE = re.compile(r"\{\{\s*([\w.\-\[\]*]+)\s*\}\}")
-
-
-def dialect_module(ctx: RequestContext) -> ModuleType | None:
-    """The operation's dialect module, or None (not chat-like, or not written yet)."""
-    name = DIALECT_MODULES.get(ctx.operation.handler_name or "")
-    if name is None:
-        return None
-    try:
-        module = importlib.import_module(f"{__package__.rpartition('.')[0]}.dialects.{name}")
-    except ModuleNotFoundError:
-        return None
-    return module if hasattr(module, "parse") and hasattr(module, "render") else None
-
-
-def default_reply(ctx: RequestContext, module: ModuleType, conv: Conversation) -> Reply:
-    """What the operation would answer without a scenario."""
-    own = getattr(module, "default_reply", None)
-    if own is not None:
-        return own(ctx, conv)
-    key_of = getattr(module, "reply_key", None)
-    return engine.default_reply(conv, key=key_of(ctx) if key_of else ctx.fingerprint(), seed=ctx.seed)
 
 
 def template(value: Any, ctx: RequestContext, conv: Conversation | None, extra: dict[str, Any]) -> Any:
@@ -117,8 +85,6 @@ def build_reply(spec: ReplySpec, ctx: RequestContext, conv: Conversation, key: s
     if candidate.reasoning:
         usage.reasoning_tokens = tokens.count(candidate.reasoning)
         usage.completion_tokens += usage.reasoning_tokens
-    for name, value in spec.usage.items():
-        setattr(usage, name, value)
     return Reply(model=fill(spec.model) or conv.model, candidates=[candidate], usage=usage, key=key,
                  created=int(time.time()))
 
@@ -130,65 +96,24 @@ def rechunk(reply: Reply, size: int) -> None:
             candidate.text_chunks = grouped(tokens.split(candidate.text), size)
 
 
-def family(ctx: RequestContext) -> str:
-    """How the operation streams: chat, completions, responses, messages, gemini (from its handler module)."""
-    return (ctx.operation.handler_name or "").partition(":")[0]
-
-
 def error_frame_builder(ctx: RequestContext, fault: Fault):
     """The dialect's own mid-stream error event(s), given the frames sent so far."""
     status = fault.status or 500
-    message = fault.message or default_message(status)
-    kind = family(ctx)
+    error = MockError(status, fault.message or default_message(status), code=fault.code, kind=fault.type)
+    dialect = ctx.dialect
 
     def build(frames: list[bytes], index: int) -> bytes:
-        if kind == "messages" or ctx.dialect == "anthropic":
-            body = {"type": "error", "error": {"type": fault.type or ANTHROPIC_TYPES.get(status, "api_error"),
-                                               "message": message}}
-            return sse_frame(body, event="error")
-        if kind == "gemini" or ctx.dialect == "gemini":
-            return sse_frame(error_body("gemini", status, message, kind=fault.type), line_end="\r\n")
-        if kind == "responses":
-            code = fault.code or ("rate_limit_exceeded" if status == 429 else "server_error")
-            out = sse_frame({"type": "error", "sequence_number": index, "code": code, "message": message,
-                             "param": None}, event="error")
-            failed = _failed_response(frames, code, message)
-            if failed is not None:
-                out += sse_frame({"type": "response.failed", "sequence_number": index + 1, "response": failed},
-                                 event="response.failed")
-            return out
-        return sse_frame(error_body("openai", status, message, code=fault.code, kind=fault.type))
+        return dialect.stream_error(ctx, error, frames, index)
     return build
 
 
-def _failed_response(frames: list[bytes], code: str, message: str) -> dict | None:
-    import orjson
-    for frame in frames[:1]:
-        data = frame.partition(b"data:")[2].strip()
-        try:
-            created = orjson.loads(data).get("response")
-        except (orjson.JSONDecodeError, AttributeError):
-            return None
-        if isinstance(created, dict):
-            return {**created, "status": "failed", "error": {"code": code, "message": message}}
-    return None
-
-
-def ping_frame(ctx: RequestContext) -> bytes | None:
-    """A keep-alive the dialect's clients ignore (Gemini's break on any, so none)."""
-    if ctx.dialect == "anthropic":
-        return b'event: ping\ndata: {"type": "ping"}\n\n'
-    if ctx.dialect == "gemini":
-        return None
-    return b": keep-alive\n\n"
-
-
 def stream_plan(ctx: RequestContext, spec: StreamSpec, seed: str) -> StreamPlan:
-    """The `streaming.StreamPlan` a scenario's `stream:` asks for."""
+    """The `pace.StreamPlan` a scenario's `stream:` asks for."""
     per_frame = 1000.0 * (spec.chunk_size or 1) / spec.tokens_per_second if spec.tokens_per_second else 0.0
     plan = StreamPlan(first_frame_ms=spec.ttft_ms, between_frames_ms=per_frame, jitter_ms=spec.jitter_ms,
-                      keepalive_ms=spec.keepalive_ms, ping_frame=ping_frame(ctx), stop_after=spec.stop_after,
-                      reset=spec.stop == "reset", malformed_at=spec.malformed_at, error_at=spec.error_at, seed=seed)
+                      keepalive_ms=spec.keepalive_ms, ping_frame=ctx.dialect.keepalive_frame,
+                      stop_after=spec.stop_after, reset=spec.stop == "reset", malformed_at=spec.malformed_at,
+                      error_at=spec.error_at, seed=seed)
     if spec.error is not None:
         plan.error_frame = error_frame_builder(ctx, spec.error)
     return plan

@@ -9,18 +9,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .journal import journal_of
-from .responses import JSONResponse
-from .scenarios.engine import ScenarioEngine
-from .scenarios.loader import parse_upload
-from .scenarios.model import Scenario
+from ..scenarios.loader import parse_upload
+from ..scenarios.model import Scenario
 
 if TYPE_CHECKING:
-    from .app import MockServer
+    from ..core.services import Services
 
 
-def _error(status: int, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": {"message": message, **extra}}, status_code=status)
+def json(content: Any, status_code: int = 200) -> Response:
+    """A compact JSON response."""
+    return Response(orjson.dumps(content), status_code=status_code, media_type="application/json")
+
+
+def _error(status: int, message: str, **extra: Any) -> Response:
+    return json({"error": {"message": message, **extra}}, status_code=status)
 
 
 def describe(scenario: Scenario) -> dict:
@@ -31,82 +33,81 @@ def describe(scenario: Scenario) -> dict:
             "steps": len(scenario.steps), "definition": scenario.document}
 
 
-def routes(server: "MockServer") -> list[Route]:
+def routes(services: "Services") -> list[Route]:
     """The control routes of one server."""
-
-    def engine() -> ScenarioEngine:
-        return server.services["scenarios"]
+    state = services.state
 
     async def requests(request: Request) -> Response:
-        journal = journal_of(server)
         if request.method == "DELETE":
-            journal.clear()
-            return JSONResponse({"cleared": True})
+            await state.journal.clear()
+            return json({"cleared": True})
         q = request.query_params
         try:
             status = int(q["status"]) if "status" in q else None
             limit = int(q["limit"]) if "limit" in q else None
         except ValueError:
             return _error(400, "status and limit must be integers")
-        found = journal.query(path=q.get("path"), scenario=q.get("scenario"), test_id=q.get("test_id"),
-                              operation=q.get("operation"), status=status, limit=limit)
-        return JSONResponse({"object": "list", "data": found, "count": len(found)})
+        found = await state.journal.query(path=q.get("path"), scenario=q.get("scenario"), test_id=q.get("test_id"),
+                                          operation=q.get("operation"), status=status, limit=limit)
+        return json({"object": "list", "data": found, "count": len(found)})
 
     async def scenarios(request: Request) -> Response:
-        eng = engine()
+        engine = services.scenarios
         if request.method == "GET":
-            eng.reload_if_changed()
-            return JSONResponse({"object": "list", "data": [describe(s) for s in eng.scenarios],
-                                 "directory": str(eng.directory), "reload_error": eng.last_reload_error})
+            engine.reload_if_changed()
+            return json({"object": "list", "data": [describe(s) for s in engine.scenarios],
+                         "directory": str(engine.directory),
+                         "directories": [str(d) for d in engine.directories],
+                         "reload_error": engine.last_reload_error})
         raw = await request.body()
         found, errors = parse_upload(raw, request.headers.get("content-type", ""))
         if errors or not found:
             return _error(400, "invalid scenario" if errors else "no scenario in the request body",
                           errors=[str(e) for e in errors])
-        eng.add(found)
-        return JSONResponse({"added": [s.name for s in found]}, status_code=201)
+        engine.add(found)
+        return json({"added": [s.name for s in found]}, status_code=201)
 
     async def one_scenario(request: Request) -> Response:
-        eng, name = engine(), request.path_params["name"]
-        scenario = eng.by_name.get(name)
+        engine, name = services.scenarios, request.path_params["name"]
+        scenario = engine.by_name.get(name)
         if scenario is None:
             return _error(404, f"no scenario named '{name}'")
         if request.method == "DELETE":
-            eng.remove(name)
-            return JSONResponse({"deleted": name})
-        return JSONResponse({**describe(scenario), "state": eng.state.snapshot().get(name, {})})
+            engine.remove(name)
+            return json({"deleted": name})
+        positions = await state.counters.snapshot()
+        return json({**describe(scenario), "state": positions.get(name, {})})
 
     async def reset_scenarios(request: Request) -> Response:
-        engine().reset()
-        return JSONResponse({"reset": True, "scenarios": len(engine().scenarios)})
+        services.scenarios.reset()
+        return json({"reset": True, "scenarios": len(services.scenarios.scenarios)})
 
-    async def state(request: Request) -> Response:
-        eng = engine()
+    async def positions(request: Request) -> Response:
         if request.method == "GET":
-            return JSONResponse({"positions": eng.state.snapshot()})
+            return json({"positions": await state.counters.snapshot()})
         if request.method == "DELETE":
-            eng.state.reset(request.query_params.get("scenario"), request.query_params.get("key"))
-            return JSONResponse({"reset": True})
+            state.counters.reset(request.query_params.get("scenario"), request.query_params.get("key"))
+            return json({"reset": True})
         try:
             body = orjson.loads(await request.body())
             name, key, position = body["scenario"], str(body.get("key", "")), int(body["position"])
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             return _error(400, 'expected JSON {"scenario": name, "key": "<key>", "position": n}')
-        if name not in eng.by_name:
+        if name not in services.scenarios.by_name:
             return _error(404, f"no scenario named '{name}'")
-        eng.state.set(name, key, position)
-        return JSONResponse({"scenario": name, "key": key, "position": position})
+        await state.counters.set(name, key, position)
+        return json({"scenario": name, "key": key, "position": position})
 
     async def reset_all(request: Request) -> Response:
-        journal_of(server).clear()
-        engine().reset()
-        return JSONResponse({"reset": True})
+        await state.journal.clear()
+        services.scenarios.reset()
+        return json({"reset": True})
 
     return [
         Route("/_mock/requests", requests, methods=["GET", "DELETE"]),
         Route("/_mock/scenarios", scenarios, methods=["GET", "POST"]),
         Route("/_mock/scenarios/reset", reset_scenarios, methods=["POST"]),
         Route("/_mock/scenarios/{name}", one_scenario, methods=["GET", "DELETE"]),
-        Route("/_mock/state", state, methods=["GET", "PUT", "POST", "DELETE"]),
+        Route("/_mock/state", positions, methods=["GET", "PUT", "POST", "DELETE"]),
         Route("/_mock/reset", reset_all, methods=["POST"]),
     ]

@@ -1,0 +1,212 @@
+"""Dispatch: one request through route -> authenticate -> validate -> select -> reply -> render -> pace."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..core.answers import Answer, JsonAnswer, StreamAnswer
+from ..core.context import RequestContext, header_dict
+from ..core.errors import MockError
+from ..state.journal import JournalEntry
+from . import pace
+from .auth import authenticate
+from .route import Router
+from .select import EXAMPLE, Decision, select
+from .validate import decide_stream, read_body, validate_parameters
+
+if TYPE_CHECKING:
+    from ..core.services import Services
+    from ..dialects.base import Dialect
+    from ..spec.model import Example, Operation
+
+log = logging.getLogger("mockserver")
+Handler = Callable[[RequestContext], Awaitable[Answer]]
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """An operation with what answers it: its dialects (the first is the default) and its handler."""
+
+    operation: "Operation"
+    dialects: tuple["Dialect", ...]
+    handler: Handler | None
+    converses: bool  # the dialect itself parses, replies and renders (chat-like operations)
+
+    def dialect_for(self, headers: dict[str, str], query: Any) -> "Dialect":
+        """The default dialect, or another the client's headers claim (shared operations like GET /v1/models)."""
+        for dialect in self.dialects[1:]:
+            if dialect.claims(headers, query):
+                return dialect
+        return self.dialects[0]
+
+    @property
+    def answers_itself(self) -> bool:
+        """A handler or a conversing dialect answers (else the documented example does)."""
+        return self.handler is not None or self.converses
+
+
+class Pipeline:
+    """The ASGI app of the spec's operations."""
+
+    def __init__(self, services: "Services", bindings: dict[str, Binding], fallback: "Dialect") -> None:
+        self.services = services
+        self.bindings = bindings
+        self.router = Router([b.operation for b in bindings.values()])
+        self.fallback = fallback
+        self.journal = services.state.journal
+        settings = services.settings
+        self.allowed_keys = tuple(settings.api_keys)
+        self.quiet = settings.quiet
+        self.debug = settings.log_level == "debug"
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        started = time.perf_counter()
+        ctx = RequestContext(scope, receive, self.services, header_dict(scope["headers"]))
+        if self.debug:
+            ctx.trace = []
+        label = None
+        try:
+            answer = await self.answer(ctx)
+        except MockError as error:
+            answer, label = self._error(ctx, error), "error"
+        except Exception:  # a bug of ours: say so in the provider's shape, keep serving
+            log.exception("unhandled error for %s %s", ctx.method, ctx.path)
+            answer, label = self._error(ctx, MockError(500, "The mock server had an internal error while "
+                                                            "processing your request (see its log).")), "bug"
+        dialect = ctx.dialect or self.fallback
+        for name, value in dialect.request_id_headers(ctx.request_id).items():
+            answer.headers.setdefault(name, value)
+        if ctx.decision is not None and ctx.decision.headers:
+            for name, value in ctx.decision.headers.items():
+                answer.headers.setdefault(name, value)
+        elapsed = (time.perf_counter() - started) * 1000
+        self._record(ctx, answer, label or (ctx.decision.label if ctx.decision else "error"), elapsed)
+        await answer(scope, receive, send)
+
+    async def answer(self, ctx: RequestContext) -> Answer:
+        """Route, authenticate, validate, select, then answer as the decision says."""
+        match = self.router.match(ctx.method, ctx.path)
+        if match is None or match.operation is None:
+            ctx.dialect = self._dialect_for_path(ctx.path)
+            ctx.request_id = ctx.dialect.new_request_id()
+            if match is None:
+                raise MockError(404, f"Invalid URL ({ctx.method} {ctx.path})", code="unknown_url")
+            allowed = ", ".join(match.allowed)
+            raise MockError(405, f"Method {ctx.method} is not allowed on {ctx.path}; allowed: {allowed}.",
+                            code="method_not_allowed", headers={"allow": allowed})
+        binding = self.bindings[match.operation.operation_id]
+        ctx.operation = binding.operation
+        ctx.path_params = match.path_params
+        ctx.dialect = dialect = binding.dialect_for(ctx.headers, ctx.query) if len(binding.dialects) > 1 \
+            else binding.dialects[0]
+        ctx.request_id = dialect.new_request_id()
+        authenticate(ctx, self.allowed_keys)
+        await read_body(ctx)
+        validate_parameters(ctx)
+        ctx.stream = decide_stream(ctx)
+        if binding.converses:
+            await dialect.prepare(ctx)
+        decision = ctx.decision = await select(ctx)
+        return await answer_for(ctx, decision, binding)
+
+    def _error(self, ctx: RequestContext, error: MockError) -> Answer:
+        dialect = ctx.dialect or self._dialect_for_path(ctx.path)
+        if not ctx.request_id:
+            ctx.request_id = dialect.new_request_id()
+        return dialect.error_answer(error, ctx.request_id)
+
+    def _dialect_for_path(self, path: str) -> "Dialect":
+        nearest = self.router.nearest(path)
+        return self.bindings[nearest.operation_id].dialects[0] if nearest else self.fallback
+
+    def _record(self, ctx: RequestContext, answer: Answer, label: str, elapsed: float) -> None:
+        decision = ctx.decision
+        self.journal.record(JournalEntry(
+            method=ctx.method, path=ctx.path, query_string=ctx.scope.get("query_string", b""),
+            operation=ctx.operation.operation_id if ctx.operation else None, headers=ctx.headers,
+            raw_body=ctx.raw_body, form=ctx.body if ctx.files or (ctx.body is not None and ctx.raw_body[:1] not in
+                                                                 (b"{", b"[")) else None,
+            status=answer.status_code, answered_by=label, elapsed_ms=elapsed, request_id=ctx.request_id,
+            scenario=decision.scenario if decision else None, skipped=decision.skipped if decision else None,
+            misses=decision.misses if decision else None))
+        if not self.quiet:
+            log.info("%s %s %d %s %.1fms", ctx.method, ctx.path, answer.status_code, label, elapsed)
+            if ctx.trace:
+                log.debug("  selection: %s", "; ".join(ctx.trace))
+
+
+async def answer_for(ctx: RequestContext, decision: Decision, binding: Binding) -> Answer:
+    """Carry out a decision: a scenario step's fault or raw answer, a Prefer answer, or the default path."""
+    from ..scenarios import act  # the scenario step's own effects (faults, raw bodies, stream plans)
+
+    step = decision.step
+    if step is not None:
+        done = await act.before_reply(ctx, decision)
+        if done is not None:
+            return done
+    if decision.example is not None:
+        return example_answer(decision.example)
+    if decision.status is not None:
+        if decision.status >= 400:
+            return ctx.dialect.error_answer(prefer_error(ctx, decision.status), ctx.request_id)
+        return Answer(status_code=decision.status)
+    if decision.source == EXAMPLE or not binding.answers_itself:
+        return default_example(ctx)
+    if binding.converses:
+        answer = await converse(ctx, decision)
+    else:
+        answer = await binding.handler(ctx)
+    if ctx.stream_plan is not None and isinstance(answer, StreamAnswer) and isinstance(answer.frames, list) \
+            and not ctx.stream_plan.is_plain():
+        answer.frames = pace.paced(answer.frames, ctx.stream_plan)
+    return answer
+
+
+async def converse(ctx: RequestContext, decision: Decision) -> Answer:
+    """The chat path: the conversation, a reply (scripted or default), the dialect's bookkeeping, its rendering."""
+    from ..scenarios import act
+
+    dialect = ctx.dialect
+    conv = ctx.conversation
+    reply = await act.scripted_reply(ctx, decision, conv) if decision.step is not None else None
+    scripted = reply is not None
+    if reply is None:
+        reply = dialect.default_reply(ctx, conv)
+        if decision.step is not None:
+            act.rechunk_default(ctx, decision, reply)
+    await dialect.finish_reply(ctx, reply, conv)
+    if scripted:
+        act.apply_usage(decision, reply)
+    return await dialect.render(ctx, reply, conv)
+
+
+def prefer_error(ctx: RequestContext, status: int) -> MockError:
+    """The error a `Prefer: code=N` asks for, with the retry headers real APIs send with it."""
+    return MockError(status, f"Simulated {status} error (Prefer: code={status}).")
+
+
+def example_answer(example: "Example") -> Answer:
+    """An example as the response it documents."""
+    value: Any = example.value
+    headers = example.headers or None
+    if example.media_type.startswith("application/json") or not isinstance(value, (str, bytes)):
+        return JsonAnswer(value, status_code=example.status, headers=headers)
+    if example.media_type == "text/event-stream":
+        text = value.encode() if isinstance(value, str) else value
+        return StreamAnswer([text], status_code=example.status, headers=headers)
+    return Answer(value, status_code=example.status, media_type=example.media_type, headers=headers)
+
+
+def default_example(ctx: RequestContext) -> Answer:
+    """The documented example (the streamed one when the client asked for a stream)."""
+    op = ctx.operation
+    example = op.example(status=op.success_status, media_type="text/event-stream") if ctx.stream else None
+    example = example or op.default_example()
+    if example is None:
+        return JsonAnswer({}, status_code=op.success_status)
+    return example_answer(example)
+

@@ -1,0 +1,86 @@
+"""Pace and fault: send rendered frames on a schedule (TTFT, tokens/s, jitter) with keep-alives and faults."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from ..core.answers import RESET
+
+
+@dataclass(slots=True)
+class StreamPlan:
+    """Timing of a stream plus its faults: stop after N frames, a malformed frame, an error frame."""
+
+    first_frame_ms: float = 0.0
+    between_frames_ms: float = 0.0
+    jitter_ms: float = 0.0
+    keepalive_ms: float | None = None
+    ping_frame: bytes | None = None
+    stop_after: int | None = None
+    reset: bool = False
+    malformed_at: int | None = None
+    error_at: int | None = None
+    error_frame: Callable[[list[bytes], int], bytes] | None = None
+    seed: str = ""
+
+    def is_plain(self) -> bool:
+        """Nothing to do: send the frames as they are."""
+        return not (self.first_frame_ms or self.between_frames_ms or self.jitter_ms or self.stop_after is not None
+                    or self.malformed_at is not None or self.error_at is not None)
+
+
+def first_token_index(frames: list[bytes]) -> int:
+    """The first frame carrying content (time-to-first-token applies before it)."""
+    return next((i for i, f in enumerate(frames) if b"delta" in f), 0)
+
+
+async def paced(frames: list[bytes], plan: StreamPlan) -> AsyncIterator[object]:
+    """The frames on the plan's schedule (due times from the start, so delays never add up), faults included."""
+    loop = asyncio.get_running_loop()
+    rng = random.Random(plan.seed)
+    ttft_at = first_token_index(frames)
+    due = loop.time()
+    for index, frame in enumerate(frames):
+        if plan.error_at is not None and index == plan.error_at and plan.error_frame is not None:
+            yield plan.error_frame(frames, index)
+            return
+        if plan.stop_after is not None and index >= plan.stop_after:
+            if plan.reset:
+                yield RESET
+            return
+        delay = plan.first_frame_ms if index == ttft_at else (plan.between_frames_ms if index > ttft_at else 0.0)
+        if plan.jitter_ms and index > ttft_at:
+            delay = max(0.0, delay + rng.uniform(-plan.jitter_ms, plan.jitter_ms))
+        if delay:
+            due += delay / 1000
+            async for ping in _wait_until(loop, due, plan, index):
+                yield ping
+        yield malformed(frame) if index == plan.malformed_at else frame
+    if plan.error_at is not None and plan.error_at >= len(frames) and plan.error_frame is not None:
+        yield plan.error_frame(frames, len(frames))
+
+
+async def _wait_until(loop: asyncio.AbstractEventLoop, due: float, plan: StreamPlan,
+                      index: int) -> AsyncIterator[bytes]:
+    """Sleep until `due`, sending keep-alive pings meanwhile (never before an Anthropic stream's first frame)."""
+    every = plan.keepalive_ms / 1000 if plan.ping_frame and plan.keepalive_ms else None
+    if every:
+        while due - loop.time() > every:
+            await asyncio.sleep(every)
+            if index > 0 or not plan.ping_frame.startswith(b"event:"):
+                yield plan.ping_frame
+    remaining = due - loop.time()
+    if remaining > 0:
+        await asyncio.sleep(remaining)
+
+
+def malformed(frame: bytes) -> bytes:
+    """The frame with its JSON cut in half (its `event:` line kept)."""
+    start = frame.find(b"data:")
+    start = start + 5 if start >= 0 else 0
+    body = frame.rstrip(b"\r\n")
+    cut = start + max(1, (len(body) - start) // 2)
+    return body[:cut] + b"\n\n"

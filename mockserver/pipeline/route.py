@@ -1,0 +1,111 @@
+"""Route: (method, path) -> operation, from a table compiled once from the spec."""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..spec.model import Operation
+
+PARAM = re.compile(r"\{([^}/]+)\}")
+CACHE_SIZE = 2048
+
+
+def compile_template(template: str) -> re.Pattern[str]:
+    """`/v1/models/{model}:generateContent` -> an anchored regex with named groups."""
+    pattern, last = "", 0
+    for match in PARAM.finditer(template):
+        pattern += re.escape(template[last:match.start()]) + f"(?P<{_group(match.group(1))}>[^/]+?)"
+        last = match.end()
+    return re.compile("^" + pattern + re.escape(template[last:]) + "$")
+
+
+def _group(name: str) -> str:
+    return re.sub(r"\W", "_", name)
+
+
+def _names(template: str) -> list[tuple[str, str]]:
+    return [(n, _group(n)) for n in PARAM.findall(template)]
+
+
+def _bucket(path: str) -> str:
+    """The first path segment: templated routes are only tried against paths that share it."""
+    return path[1:].split("/", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The result of routing: an operation, or the methods the path allows when the method is wrong."""
+
+    operation: "Operation | None"
+    path_params: dict[str, str]
+    allowed: tuple[str, ...] = ()
+
+
+class Router:
+    """Static paths by dict lookup; templated paths by regex within their first segment, most literal first."""
+
+    def __init__(self, operations: list["Operation"]) -> None:
+        self.operations = operations
+        self.static: dict[str, dict[str, Operation]] = {}
+        templated: dict[str, dict[str, Operation]] = {}
+        for op in operations:
+            table = templated if "{" in op.path else self.static
+            table.setdefault(op.path, {})[op.method] = op
+        ordered = sorted(templated, key=lambda p: (-len(PARAM.sub("", p)), p))
+        self.buckets: dict[str, list[tuple[re.Pattern[str], dict[str, Operation], list[tuple[str, str]]]]] = {}
+        for path in ordered:
+            self.buckets.setdefault(_bucket(path), []).append((compile_template(path), templated[path], _names(path)))
+        self._cache: OrderedDict[tuple[str, str], Match | None] = OrderedDict()
+        self._prefixes = sorted(((op.path.split("{", 1)[0], op) for op in operations), key=lambda p: -len(p[0]))
+
+    def match(self, method: str, path: str) -> Match | None:
+        """The operation for (method, path); a Match with `allowed` when only the method is wrong."""
+        by_method = self.static.get(path)
+        if by_method is not None:
+            op = by_method.get(method) or (by_method.get("GET") if method == "HEAD" else None)
+            return Match(op, {}, tuple(sorted(by_method)) if op is None else ())
+        key = (method, path)
+        found = self._cache.get(key)
+        if found is not None or key in self._cache:
+            return found
+        found = self._match_templated(method, path)
+        self._cache[key] = found
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return found
+
+    def _match_templated(self, method: str, path: str) -> Match | None:
+        fallback: Match | None = None
+        for regex, methods, names in self.buckets.get(_bucket(path), ()):
+            found = regex.match(path)
+            if found is None:
+                continue
+            params = {n: found.group(g) for n, g in names}
+            op = methods.get(method) or (methods.get("GET") if method == "HEAD" else None)
+            if op is not None:
+                return Match(op, params)
+            if fallback is None:
+                fallback = Match(None, params, tuple(sorted(methods)))
+        return fallback
+
+    def nearest(self, path: str) -> "Operation | None":
+        """The operation whose literal path start is the longest prefix of `path` (to pick an error dialect)."""
+        best, best_len = None, -1
+        for literal, op in self._prefixes:
+            common = _common_prefix_length(literal, path)
+            if common > best_len:
+                best, best_len = op, common
+        return best
+
+
+def _common_prefix_length(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n

@@ -1,0 +1,119 @@
+"""What a selected scenario step does: faults, raw answers, stream and task plans, scripted replies."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from ..core.answers import Answer, JsonAnswer, ResetAnswer, StreamAnswer, sse_frame
+from ..core.errors import MockError
+from . import render
+from .faults import BROKEN_JSON, default_message, fault_headers
+from .model import Fault, RawSpec
+
+if TYPE_CHECKING:
+    from ..core.context import RequestContext
+    from ..core.conversation import Conversation
+    from ..core.reply import Reply
+    from ..pipeline.select import Decision
+
+TASK_KEYS = {"duration_ms", "polls", "fail_at", "fail_reason", "fail_code"}
+
+
+async def before_reply(ctx: "RequestContext", decision: "Decision") -> Answer | None:
+    """The step's effects that come before any reply: an answer that ends the request, or None to go on."""
+    if decision.error is not None:
+        return ctx.dialect.error_answer(decision.error, ctx.request_id)
+    step = decision.step
+    if step.task is not None:
+        plan = {k: v for k, v in step.task.items() if k in TASK_KEYS}
+        if isinstance(plan.get("fail_at"), (int, float)) and plan["fail_at"] > 1:
+            plan["fail_at"] = plan["fail_at"] / 100
+        ctx.task_plan = plan
+        decision.outcome(f"task plan {plan}")
+    fault = step.fault
+    if fault is not None:
+        if fault.stall_ms:
+            await asyncio.sleep(fault.stall_ms / 1000)
+        if fault.reset:
+            decision.outcome("connection reset")
+            return ResetAnswer()
+        if fault.invalid_json:
+            decision.outcome("invalid JSON body")
+            return Answer(BROKEN_JSON, status_code=fault.status or 200, media_type="application/json")
+        if fault.status is not None:
+            decision.outcome(f"fault {fault.status}")
+            return ctx.dialect.error_answer(fault_error(fault), ctx.request_id)
+    if step.stream is not None and ctx.stream:
+        seed = f"{ctx.seed}:{decision.scenario['name']}:{decision.scenario['key']}:{decision.step_index}"
+        ctx.stream_plan = render.stream_plan(ctx, step.stream, seed)
+        decision.outcome("default reply with the scenario's stream timing and faults")
+    if step.raw is not None:
+        decision.outcome("raw response")
+        return raw_answer(ctx, step.raw)
+    return None
+
+
+def fault_error(fault: Fault, status: int | None = None) -> MockError:
+    """The error a fault describes, with its retry headers."""
+    status = status or fault.status or 500
+    return MockError(status, fault.message or default_message(status), code=fault.code, kind=fault.type,
+                     headers=fault_headers(fault))
+
+
+async def scripted_reply(ctx: "RequestContext", decision: "Decision", conv: "Conversation") -> "Reply | None":
+    """The step's `reply`, in neutral terms (None when the step has no reply)."""
+    step = decision.step
+    if step is None or step.reply is None:
+        return None
+    name = decision.scenario["name"]
+    key = ctx.fingerprint(name, decision.step_index)
+    count = await ctx.services.state.counters.peek(name, decision.scenario["key"])
+    reply = render.build_reply(step.reply, ctx, conv, key, {"scenario": name, "count": count}, _chunk_size(ctx, decision))
+    decision.outcome("scripted reply")
+    return reply
+
+
+def rechunk_default(ctx: "RequestContext", decision: "Decision", reply: "Reply") -> None:
+    """A default reply streamed `chunk_size` tokens at a time, when the step says so."""
+    size = _chunk_size(ctx, decision)
+    if size:
+        render.rechunk(reply, size)
+        decision.outcome("default reply, re-chunked")
+
+
+def apply_usage(decision: "Decision", reply: "Reply") -> None:
+    """The step's explicit `usage` numbers win over computed ones."""
+    for name, value in decision.step.reply.usage.items():
+        setattr(reply.usage, name, value)
+
+
+def _chunk_size(ctx: "RequestContext", decision: "Decision") -> int | None:
+    stream = decision.step.stream if decision.step is not None else None
+    return stream.chunk_size if stream is not None and ctx.stream else None
+
+
+def raw_answer(ctx: "RequestContext", raw: RawSpec) -> Answer:
+    """The exact response a scenario wrote (templated); events go through the stream plan."""
+    conv = ctx.conversation if "{{" in repr(raw.body) + repr(raw.events) and _parses(ctx) else None
+    if raw.events is not None:
+        frames = []
+        for event in render.template(raw.events, ctx, conv, {}):
+            if isinstance(event, str):
+                frames.append(event.encode() if event.endswith("\n\n") else (event + "\n\n").encode())
+            else:
+                frames.append(sse_frame(event.get("data"), event=event.get("event")))
+        answer = StreamAnswer(frames, status_code=raw.status, headers=raw.headers or None)
+        if ctx.stream_plan is not None and not ctx.stream_plan.is_plain():
+            from ..pipeline.pace import paced
+            answer.frames = paced(answer.frames, ctx.stream_plan)
+        return answer
+    body: Any = render.template(raw.body, ctx, conv, {})
+    if isinstance(body, str):
+        media = raw.headers.get("content-type") or raw.headers.get("Content-Type") or "text/plain"
+        return Answer(body, status_code=raw.status, headers=raw.headers or None, media_type=media)
+    return JsonAnswer(body, status_code=raw.status, headers=raw.headers or None)
+
+
+def _parses(ctx: "RequestContext") -> bool:
+    return ctx.dialect is not None and ctx.dialect.parses(ctx.operation)
