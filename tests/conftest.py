@@ -13,6 +13,17 @@ import pytest
 import uvicorn
 
 from mockserver import MockServer, Settings, create_app
+from mockserver.spec import Spec
+
+_SPEC: Spec | None = None
+
+
+def shared_spec() -> Spec:
+    """The shipped spec, loaded once per test session (every server of the session shares it)."""
+    global _SPEC
+    if _SPEC is None:
+        _SPEC = Spec.load()
+    return _SPEC
 
 
 @dataclass
@@ -29,12 +40,13 @@ class RunningServer:
 
 
 def start_server(**settings: object) -> tuple[RunningServer, Callable[[], None]]:
-    """Start uvicorn in a thread on a free port; return the server and a stopper."""
+    """Start uvicorn in a thread on a free port; return the server and a stopper (the shipped spec unless `spec=`)."""
+    spec = settings.pop("spec", None) or (shared_spec() if "spec_path" not in settings else None)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    mock = MockServer(Settings(port=port, quiet=True, **settings))
+    mock = MockServer(Settings(port=port, quiet=True, **settings), spec=spec)
     config = uvicorn.Config(create_app(server=mock), log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -64,6 +76,12 @@ def eventually(check: Callable[[], object], timeout: float = 10.0) -> object:
         time.sleep(0.02)
         result = check()
     return result
+
+
+@pytest.fixture(scope="session")
+def spec() -> Spec:
+    """The shipped spec."""
+    return shared_spec()
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .spec import HTTP_METHODS, Spec
+from .model import HTTP_METHODS, Spec
 
 
 def spec_problems(spec: Spec) -> list[str]:

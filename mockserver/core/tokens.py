@@ -8,8 +8,9 @@ from typing import Any
 
 import orjson
 
-PIECE = re.compile(r"\s*\w+|\s*[^\w\s]|\s+", re.UNICODE)
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+PIECE = re.compile(r"\s*(?:\w+|[^\w\s])|\s+")
+ALPHABET = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+BASE62 = bytes(ALPHABET[i % 62] for i in range(256))  # byte -> character (a slight bias is harmless for ids)
 
 
 def split(text: str) -> list[str]:
@@ -43,11 +44,6 @@ def fragments(text: str, size: int) -> list[str]:
 
 
 def stable_id(*parts: Any, length: int = 24) -> str:
-    """A deterministic base62 id from its parts."""
-    digest = hashlib.blake2b(repr(parts).encode(), digest_size=24).digest()
-    number = int.from_bytes(digest, "big")
-    out = []
-    while len(out) < length:
-        number, rem = divmod(number, 62)
-        out.append(ALPHABET[rem])
-    return "".join(out)
+    """A deterministic base62 id from its parts (up to 64 characters)."""
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=max(16, min(length, 64))).digest()
+    return digest[:length].translate(BASE62).decode()

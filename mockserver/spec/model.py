@@ -12,9 +12,9 @@ from typing import Any
 import orjson
 import yaml
 
-from .validation import SchemaValidator
+from .validators import SchemaValidator
 
-DEFAULT_SPEC = Path(__file__).resolve().parent.parent / "specs" / "gateway.openapi.yaml"
+DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "specs" / "gateway.openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -60,6 +60,8 @@ class Operation:
     examples: list[Example]
     success_status: int
     raw: dict
+    public: bool = False          # `security: []`: no key needed (asset links)
+    always_streams: bool = False  # `x-mock-stream: always`: the operation answers with an event stream
 
     @property
     def dialect(self) -> str:
@@ -199,6 +201,8 @@ class Spec:
             examples=examples,
             success_status=(successes or declared or [200])[0],
             raw=raw,
+            public=raw.get("security") == [],
+            always_streams=raw.get("x-mock-stream") == "always",
         )
 
     def _parameter(self, raw: dict) -> Parameter:

@@ -1,0 +1,1 @@
+"""What every stage shares: the request context, services, errors, the neutral conversation and reply, answers."""
