@@ -6,7 +6,6 @@ import importlib
 import inspect
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,7 +17,7 @@ from starlette.responses import Response
 from . import admin
 from .auth import check_key, extract_key
 from .context import RequestContext
-from .errors import MockError, error_response
+from .errors import MockError, error_response, request_id, start_request
 from .routing import Router
 from .scenarios.engine import install as install_scenarios
 from .select import answer_from_example, prefer_selector
@@ -59,19 +58,22 @@ class MockServer:
     async def dispatch(self, request: Request) -> Response:
         """Route, authenticate, validate, select an answer; never let a client mistake become a 500."""
         started = time.perf_counter()
+        start_request()
         ctx: RequestContext | None = None
         answered_by = "error"
+        dialect: str | None = None
         try:
             ctx, response, answered_by = await self._answer(request)
         except MockError as exc:
-            response = exc.response(ctx.dialect if ctx else self._dialect_for_path(request.url.path))
+            dialect = exc.dialect or self._dialect_for_path(request.url.path)
+            response = exc.response(dialect)
         except Exception:  # a bug of ours: say so in the provider's shape, keep serving
             log.exception("unhandled error for %s %s", request.method, request.url.path)
             dialect = ctx.dialect if ctx else self._dialect_for_path(request.url.path)
             response = error_response(dialect, 500, "The mock server had an internal error while processing "
                                                     "your request (see its log).")
             answered_by = "bug"
-        _stamp_request_id(response, ctx.dialect if ctx else None)
+        _stamp_request_id(response, ctx.dialect if ctx else dialect)
         if request.method == "HEAD" and hasattr(response, "body"):
             response.body = b""  # keep the headers (content-length of the GET), send no body
         elapsed = (time.perf_counter() - started) * 1000
@@ -85,13 +87,11 @@ class MockServer:
         path = request.url.path
         match = self.router.match(request.method, path)
         if match is None:
-            raise MockError(404, f"Invalid URL ({request.method} {path})", dialect=self._dialect_for_path(path),
-                            code="unknown_url")
+            raise MockError(404, f"Invalid URL ({request.method} {path})", dialect=self._dialect_for_path(path))
         if match.operation is None:
             allowed = ", ".join(match.allowed)
             raise MockError(405, f"Method {request.method} is not allowed on {path}; allowed: {allowed}.",
-                            dialect=self._dialect_for_path(path), code="method_not_allowed",
-                            headers={"allow": allowed})
+                            dialect=self._dialect_for_path(path), headers={"allow": allowed})
         op = match.operation
         ctx = RequestContext(request=request, operation=op, server=self,
                              dialect=pick_dialect(op, request), path_params=match.path_params)
@@ -121,11 +121,14 @@ class MockServer:
 
 
 def _stamp_request_id(response: Response, dialect: str | None) -> None:
-    """Every answer carries a request id where the SDKs look for it (`x-request-id`, Anthropic's `request-id`)."""
-    request_id = response.headers.get("x-request-id") or response.headers.get("request-id") or f"req_{uuid.uuid4().hex}"
-    response.headers.setdefault("x-request-id", request_id)
+    """Every answer carries the request's id where the SDKs look for it (`x-request-id`, Anthropic's `request-id`).
+
+    A scenario's raw answer may set its own id; otherwise it is the one the error bodies carry.
+    """
+    given = response.headers.get("x-request-id") or response.headers.get("request-id") or request_id()
+    response.headers.setdefault("x-request-id", given)
     if dialect == "anthropic":
-        response.headers.setdefault("request-id", request_id)
+        response.headers.setdefault("request-id", given)
 
 
 def resolve_handler(name: str | None) -> Handler | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import uuid
 from typing import Any
 
 import orjson
@@ -13,7 +12,7 @@ from starlette.responses import Response
 from ..context import RequestContext
 from ..conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64, check_data_url
 from ..engine import prompt_tokens
-from ..errors import MockError
+from ..errors import MockError, request_id
 from ..models_catalog import context_window
 from ..reply import Candidate, Reply
 from ..response_store import StoredResponse, store_for
@@ -290,7 +289,7 @@ def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Res
         context = list(extra.get("context") or []) + [_as_input(item) for item in final["output"]]
         store_for(ctx).put(StoredResponse(response=shown, input_items=list(extra.get("input_items") or []),
                                           context=context, final=final if queued else None))
-    headers = {"x-request-id": f"req_{uuid.uuid4().hex}"}
+    headers = {"x-request-id": request_id()}
     if ctx.wants_stream():
         options = body.get("stream_options") or {}
         obfuscate = options.get("include_obfuscation") is not False

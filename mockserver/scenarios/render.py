@@ -11,7 +11,7 @@ from typing import Any
 from .. import engine, tokens
 from ..context import RequestContext
 from ..conversation import Conversation
-from ..errors import ANTHROPIC_TYPES, error_body
+from ..errors import ANTHROPIC_TYPES, error_body, request_id
 from ..reply import Candidate, Reply, ToolCall, Usage
 from ..responses import sse_frame
 from ..streaming import StreamPlan
@@ -144,7 +144,7 @@ def error_frame_builder(ctx: RequestContext, fault: Fault):
     def build(frames: list[bytes], index: int) -> bytes:
         if kind == "messages" or ctx.dialect == "anthropic":
             body = {"type": "error", "error": {"type": fault.type or ANTHROPIC_TYPES.get(status, "api_error"),
-                                               "message": message}}
+                                               "message": message}, "request_id": request_id()}
             return sse_frame(body, event="error")
         if kind == "gemini" or ctx.dialect == "gemini":
             return sse_frame(error_body("gemini", status, message, kind=fault.type), line_end="\r\n")
