@@ -15,7 +15,7 @@ from ..conversation import Conversation, Message, Tool, ToolResult, ToolUse, che
 from ..engine import AUDIO_TOKENS
 from ..errors import MockError
 from ..media import render_audio
-from ..reply import Candidate, Reply
+from ..reply import Candidate, Reply, compact_json
 from ..responses import JSONResponse, sse_frame
 from ..streaming import event_stream
 from .openai_common import (reply_key, response_headers, system_fingerprint, token_logprob, usage_body,
@@ -312,7 +312,7 @@ def _tool_call(call: Any, conv: Conversation) -> dict:
 
 def _custom_input(call: Any) -> str:
     value = call.raw_arguments if call.raw_arguments is not None else call.arguments
-    return value if isinstance(value, str) else json.dumps(value)
+    return value if isinstance(value, str) else compact_json(value)
 
 
 def _finish(candidate: Candidate, conv: Conversation) -> str:
