@@ -7,6 +7,7 @@ import re
 import uuid
 
 import anthropic
+import httpx
 import openai
 import pytest
 
@@ -17,16 +18,6 @@ WEATHER_TOOL = {"type": "function", "function": {
     "parameters": {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
                    "required": ["city", "days"]}}}
 PARIS = [{"role": "user", "content": "What's the weather in Paris for 3 days?"}]
-
-
-@pytest.fixture
-def oai(server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.v1, api_key="sk-test", max_retries=0)
-
-
-@pytest.fixture
-def claude(server) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=server.url, api_key="sk-ant-test", max_retries=0)
 
 
 def compact(arguments: str) -> str:
@@ -145,7 +136,6 @@ def test_openai_not_found_errors_have_a_null_code(oai, server) -> None:
 
 
 def test_openai_missing_key_has_a_null_code(server) -> None:
-    import httpx
     response = httpx.post(server.v1 + "/chat/completions", json={"model": "gpt-4o", "messages": HI})
     assert response.status_code == 401 and response.json()["error"]["code"] is None
 
