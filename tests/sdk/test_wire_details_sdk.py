@@ -59,12 +59,14 @@ def test_anthropic_prefer_and_scenario_errors_carry_the_header_request_id(claude
     with pytest.raises(anthropic.RateLimitError) as caught:
         claude.messages.create(model=CLAUDE, max_tokens=16, messages=HI, extra_headers={"Prefer": "code=429"})
     assert_same_request_id(caught.value)
-    with pytest.raises(anthropic.InternalServerError) as caught:
+    # OverloadedError: an InternalServerError in anthropic 2.x, only an APIStatusError in 0.x
+    with pytest.raises(anthropic.APIStatusError) as caught:
         claude.messages.create(model=CLAUDE, max_tokens=16, messages=HI, extra_headers={"Prefer": "code=529"})
     assert caught.value.status_code == 529
     assert_same_request_id(caught.value)
-    with pytest.raises(anthropic.InternalServerError) as caught:
+    with pytest.raises(anthropic.APIStatusError) as caught:
         claude.messages.create(model="mock-overloaded", max_tokens=16, messages=HI)
+    assert caught.value.status_code == 529
     assert_same_request_id(caught.value)
 
 
