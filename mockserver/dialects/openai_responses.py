@@ -19,6 +19,7 @@ from ..models_catalog import context_window
 from ..reply import Candidate, Reply, ToolCall
 from ..response_store import StoredResponse, store_for
 from ..responses import JSONResponse
+from ..strict_schema import check_function, check_response_format
 from ..streaming import event_stream
 from . import openai_common
 from .openai_responses_events import response_events
@@ -237,8 +238,10 @@ def _check_tool_pairs(items: list[dict], first_own: int) -> None:
 
 def _apply_tools(conv: Conversation, body: dict) -> None:
     custom: set[str] = set()
-    for tool in body.get("tools") or []:
+    for index, tool in enumerate(body.get("tools") or []):
         if tool.get("type") == "function":
+            if tool.get("strict") is True and isinstance(tool.get("parameters"), dict):
+                check_function(tool["parameters"], tool.get("name"), f"tools[{index}].parameters")
             conv.tools.append(Tool(name=tool["name"], description=tool.get("description") or "",
                                    schema=tool.get("parameters") or {"type": "object", "properties": {}},
                                    strict=bool(tool.get("strict"))))
@@ -277,6 +280,8 @@ def _apply_tools(conv: Conversation, body: dict) -> None:
 def _apply_text_format(conv: Conversation, body: dict) -> None:
     fmt = (body.get("text") or {}).get("format") or {}
     if fmt.get("type") == "json_schema":
+        if fmt.get("strict") is True:
+            check_response_format(fmt.get("schema"), fmt.get("name"), "text.format.schema")
         conv.response_schema, conv.response_schema_name = fmt.get("schema") or {}, fmt.get("name")
     elif fmt.get("type") == "json_object":
         if "json" not in (conv.system + " ".join(m.text for m in conv.messages)).lower():
