@@ -245,7 +245,7 @@ def _apply_tools(conv: Conversation, body: dict) -> None:
             conv.tools.append(Tool(name=tool["name"], description=tool.get("description") or "",
                                    schema=tool.get("parameters") or {"type": "object", "properties": {}},
                                    strict=bool(tool.get("strict"))))
-        elif tool.get("type") == "custom" and tool.get("name"):
+        elif tool.get("type") == "custom":
             custom.add(tool["name"])
             conv.tools.append(Tool(name=tool["name"], description=tool.get("description") or "",
                                    schema={"type": "string", "minLength": 1}))

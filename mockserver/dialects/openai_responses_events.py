@@ -10,6 +10,9 @@ from ..responses import sse_frame
 
 TERMINAL = {"completed": "response.completed", "incomplete": "response.incomplete", "failed": "response.failed",
             "cancelled": "response.failed"}
+# A call item's streamed field and its events' prefix.
+CALL_EVENTS = {"function_call": ("arguments", "response.function_call_arguments"),
+               "custom_tool_call": ("input", "response.custom_tool_call_input")}
 
 
 class _Events:
@@ -42,10 +45,8 @@ def response_events(response: dict, chunks: dict[str, list[str]], *, obfuscate: 
         pieces = chunks.get(item.get("id", ""))
         if item["type"] == "message":
             _message(events, index, item, pieces)
-        elif item["type"] == "function_call":
-            _function_call(events, index, item, pieces)
-        elif item["type"] == "custom_tool_call":
-            _custom_tool_call(events, index, item, pieces)
+        elif item["type"] in CALL_EVENTS:
+            _tool_call(events, index, item, pieces)
         elif item["type"] == "reasoning":
             _reasoning(events, index, item)
         else:
@@ -80,22 +81,15 @@ def _message(events: _Events, index: int, item: dict, pieces: list[str] | None) 
     events.add("response.output_item.done", output_index=index, item=item)
 
 
-def _function_call(events: _Events, index: int, item: dict, pieces: list[str] | None) -> None:
-    events.add("response.output_item.added", output_index=index,
-               item={**item, "status": "in_progress", "arguments": ""})
-    for delta in pieces if pieces is not None else tokens.fragments(item["arguments"], 12):
-        events.add("response.function_call_arguments.delta", item_id=item["id"], output_index=index, delta=delta)
-    events.add("response.function_call_arguments.done", item_id=item["id"], output_index=index,
-               name=item["name"], arguments=item["arguments"])
-    events.add("response.output_item.done", output_index=index, item=item)
-
-
-def _custom_tool_call(events: _Events, index: int, item: dict, pieces: list[str] | None) -> None:
-    events.add("response.output_item.added", output_index=index,
-               item={**item, "status": "in_progress", "input": ""})
-    for delta in pieces if pieces is not None else tokens.fragments(item["input"], 12):
-        events.add("response.custom_tool_call_input.delta", item_id=item["id"], output_index=index, delta=delta)
-    events.add("response.custom_tool_call_input.done", item_id=item["id"], output_index=index, input=item["input"])
+def _tool_call(events: _Events, index: int, item: dict, pieces: list[str] | None) -> None:
+    """A function call's `arguments`, or a custom tool call's `input`, streamed in pieces."""
+    field, prefix = CALL_EVENTS[item["type"]]
+    events.add("response.output_item.added", output_index=index, item={**item, "status": "in_progress", field: ""})
+    where = {"item_id": item["id"], "output_index": index}
+    for delta in pieces if pieces is not None else tokens.fragments(item[field], 12):
+        events.add(f"{prefix}.delta", **where, delta=delta)
+    named = {"name": item["name"]} if item["type"] == "function_call" else {}
+    events.add(f"{prefix}.done", **where, **named, **{field: item[field]})
     events.add("response.output_item.done", output_index=index, item=item)
 
 
