@@ -5,11 +5,14 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import jsonschema
 import jsonschema_rs
+import orjson
 
 from .patterns import search
-from .schema_normalize import prepared
+from .schema_normalize import SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_ONE, prepared, schema_key
+
+# The URI the root is registered under, so a subschema's local `$ref: "#..."` still finds its target.
+_ROOT = "urn:mockserver:root"
 
 
 class Checker:
@@ -18,16 +21,6 @@ class Checker:
     def __init__(self, root: Any, key: bytes | None) -> None:
         self.root = root
         self.key = key
-        self._validator: Any = None
-
-    def validator(self) -> Any:
-        if self._validator is None:
-            try:
-                self._validator = _validator(self.key) if self.key is not None else \
-                    jsonschema.Draft202012Validator(self.root)
-            except Exception:
-                self._validator = False
-        return self._validator
 
     def whole(self, value: Any) -> bool:
         """Whether `value` validates against the root schema."""
@@ -44,32 +37,75 @@ class Checker:
         quick = quick_valid(schema, value)
         if quick is not None:
             return quick
-        v = self.validator()
-        if v is False:
+        validator = self._validator(schema)
+        if validator is None:
             return True
         try:
-            return next(v.descend(value, schema), None) is None
+            return validator.is_valid(value)
         except Exception:
             return True
 
-
-@functools.lru_cache(maxsize=512)
-def _validator(key: bytes) -> jsonschema.Draft202012Validator:
-    """A validator over the normalised root, cached on the schema's JSON."""
-    return jsonschema.Draft202012Validator(prepared(key))
+    def _validator(self, schema: Any) -> Any:
+        """A compiled validator for `schema`; None when it cannot be built."""
+        sub = schema_key(schema)
+        if sub is None:
+            return None
+        if b'"#' not in sub:  # no local reference: the schema stands alone
+            return _sub_validator(None, sub)
+        registry = _registry(self.key) if self.key is not None else None
+        return _sub_validator(registry, sub) if registry is not None else None
 
 
 @functools.lru_cache(maxsize=512)
 def _whole_validator(key: bytes) -> Any:
-    """A compiled (Rust) validator for whole-instance checks; None when unavailable."""
+    """A compiled validator for the normalised root; None when it cannot be built."""
     try:
         return jsonschema_rs.Draft202012Validator(prepared(key), offline=True)
     except Exception:
         return None
 
 
+@functools.lru_cache(maxsize=512)
+def _registry(key: bytes) -> Any:
+    """The normalised root registered under `_ROOT`; None when it cannot be registered."""
+    try:
+        return jsonschema_rs.Registry([(_ROOT, prepared(key))])
+    except Exception:
+        return None
+
+
+@functools.lru_cache(maxsize=2048)
+def _sub_validator(registry: Any, sub: bytes) -> Any:
+    """A compiled validator for a subschema's JSON; with a registry, its local references go to the root."""
+    try:
+        schema = orjson.loads(sub)
+        if registry is None:
+            return jsonschema_rs.Draft202012Validator(schema, offline=True)
+        return jsonschema_rs.Draft202012Validator(_anchored(schema), registry=registry, offline=True)
+    except Exception:
+        return None
+
+
+def _anchored(schema: Any) -> Any:
+    """`schema` with each local reference (`#...`) made absolute under `_ROOT`."""
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for k, v in schema.items():
+        if k in ("$ref", "$dynamicRef") and isinstance(v, str) and v.startswith("#"):
+            v = _ROOT + v
+        elif k in SCHEMA_MAPS and isinstance(v, dict):
+            v = {name: _anchored(s) for name, s in v.items()}
+        elif k in SCHEMA_LISTS and isinstance(v, list):
+            v = [_anchored(s) for s in v]
+        elif k in SCHEMA_ONE:
+            v = _anchored(v)
+        out[k] = v
+    return out
+
+
 def multiple_ok(x: Any, m: float) -> bool:
-    """Mirror jsonschema's multipleOf arithmetic (float quotient for float divisors)."""
+    """Python jsonschema's multipleOf arithmetic (float quotient for float divisors)."""
     try:
         if isinstance(m, float):
             q = x / m
