@@ -50,7 +50,7 @@ class Checker:
         sub = schema_key(schema)
         if sub is None:
             return None
-        if b'"#' not in sub:  # no local reference: the schema stands alone
+        if b"$ref" not in sub and b"$dynamicRef" not in sub:  # no reference: the schema stands alone
             return _sub_validator(None, sub)
         registry = _registry(self.key) if self.key is not None else None
         return _sub_validator(registry, sub) if registry is not None else None
@@ -87,12 +87,12 @@ def _sub_validator(registry: Any, sub: bytes) -> Any:
 
 
 def _anchored(schema: Any) -> Any:
-    """`schema` with each local reference (`#...`) made absolute under `_ROOT`."""
+    """`schema` with each local reference (`#...`, or `""` for the whole document) made absolute under `_ROOT`."""
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
     for k, v in schema.items():
-        if k in ("$ref", "$dynamicRef") and isinstance(v, str) and v.startswith("#"):
+        if k in ("$ref", "$dynamicRef") and isinstance(v, str) and (v == "" or v.startswith("#")):
             v = _ROOT + v
         elif k in SCHEMA_MAPS and isinstance(v, dict):
             v = {name: _anchored(s) for name, s in v.items()}
