@@ -60,7 +60,7 @@ class Checker:
 def _whole_validator(key: bytes) -> Any:
     """A compiled validator for the normalised root; None when it cannot be built."""
     try:
-        return jsonschema_rs.Draft202012Validator(prepared(key), offline=True)
+        return jsonschema_rs.Draft202012Validator(prepared(key), retriever=_refuse)
     except Exception:
         return None
 
@@ -69,7 +69,7 @@ def _whole_validator(key: bytes) -> Any:
 def _registry(key: bytes) -> Any:
     """The normalised root registered under `_ROOT`; None when it cannot be registered."""
     try:
-        return jsonschema_rs.Registry([(_ROOT, prepared(key))])
+        return jsonschema_rs.Registry([(_ROOT, prepared(key))], retriever=_refuse)
     except Exception:
         return None
 
@@ -80,10 +80,15 @@ def _sub_validator(registry: Any, sub: bytes) -> Any:
     try:
         schema = orjson.loads(sub)
         if registry is None:
-            return jsonschema_rs.Draft202012Validator(schema, offline=True)
-        return jsonschema_rs.Draft202012Validator(_anchored(schema), registry=registry, offline=True)
+            return jsonschema_rs.Draft202012Validator(schema, retriever=_refuse)
+        return jsonschema_rs.Draft202012Validator(_anchored(schema), registry=registry, retriever=_refuse)
     except Exception:
         return None
+
+
+def _refuse(uri: str) -> Any:
+    """The retriever: a generated value never waits on the network, so remote `$ref`s stay unresolved."""
+    raise LookupError(f"not fetching {uri}")
 
 
 def _anchored(schema: Any) -> Any:
