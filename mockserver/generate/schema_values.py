@@ -118,6 +118,7 @@ class _Generator:
 
     def gen(self, schema: Any, name: str = "", path: str = "$", depth: int = 0,
             variant: int = 0, refs: tuple = ()) -> Any:
+        """Any schema: resolve references, then build a value (minimal when deep or recursing)."""
         if depth > _HARD_DEPTH:
             return None
         if schema is True or not isinstance(schema, (dict, bool)):
@@ -133,6 +134,7 @@ class _Generator:
 
     def positive(self, schema: dict, name: str, path: str, depth: int, variant: int,
                  refs: tuple, minimal: bool) -> Any:
+        """A value for a schema without `not`: const, preset, enum, union, conditional or by type."""
         if "const" in schema:
             return _copy(schema["const"])
         if variant == 0 and ("default" in schema or "examples" in schema):
@@ -159,6 +161,7 @@ class _Generator:
         return self.string(schema, name, path, variant)
 
     def presets(self, schema: dict, minimal: bool) -> list:
+        """The schema's own `default` and first example, to try before inventing a value."""
         out = []
         default = schema.get("default", _MISSING)
         if default is not _MISSING and (minimal or default not in (None, [], {})):
@@ -169,6 +172,7 @@ class _Generator:
         return out
 
     def choose_type(self, schema: dict, minimal: bool) -> str:
+        """The type to build: the declared one (null only when minimal), else guessed from keywords."""
         t = schema.get("type")
         if isinstance(t, str):
             return t
@@ -186,6 +190,7 @@ class _Generator:
 
     def negated(self, schema: dict, name: str, path: str, depth: int, variant: int,
                 refs: tuple, minimal: bool) -> Any:
+        """A value of the base schema that the `not` schema rejects (tries a few variants, then types)."""
         base, forbidden = without(schema, "not"), schema["not"]
         first = self.positive(base, name, path, depth, variant, refs, minimal)
         if not self.valid(forbidden, first):
@@ -203,6 +208,7 @@ class _Generator:
         return first
 
     def enum(self, schema: dict, name: str, path: str, variant: int) -> Any:
+        """An enum member: the plausible one for the name if listed, else one picked by seed."""
         values = schema["enum"]
         if not values:
             return None
@@ -220,6 +226,7 @@ class _Generator:
 
     def union(self, schema: dict, name: str, path: str, depth: int, variant: int,
               refs: tuple, minimal: bool) -> Any:
+        """A value of the first fitting `anyOf`/`oneOf` branch (for oneOf, of that branch only)."""
         key = "oneOf" if "oneOf" in schema else "anyOf"
         branches = schema[key]
         base = without(schema, key)
@@ -245,6 +252,7 @@ class _Generator:
         return first[0]
 
     def conditional(self, schema: dict, name: str, path: str, depth: int, variant: int, refs: tuple) -> Any:
+        """A value that satisfies `if`/`then`, or else fails `if` and satisfies `else`."""
         cond = schema["if"]
         base = without(schema, "if", "then", "else")
         then, other = schema.get("then", {}), schema.get("else", {})
@@ -262,6 +270,7 @@ class _Generator:
 
     def obj(self, schema: dict, name: str, path: str, depth: int, variant: int,
             refs: tuple, minimal: bool) -> dict:
+        """An object: its properties (only required ones when minimal), dependencies and size bounds met."""
         props = schema.get("properties")
         props = props if isinstance(props, dict) else {}
         required = list(schema.get("required") or [])
@@ -315,6 +324,7 @@ class _Generator:
         return out
 
     def extra_schema(self, schema: dict, key: str) -> Any:
+        """The schema for an undeclared property `key` (patternProperties, then additionalProperties)."""
         for pattern, sub in (schema.get("patternProperties") or {}).items():
             if search(pattern, key):
                 return sub
@@ -322,6 +332,7 @@ class _Generator:
         return additional if isinstance(additional, dict) else {}
 
     def extra_key(self, schema: dict, n: int) -> str | None:
+        """The n-th name for an undeclared property that propertyNames and patternProperties accept."""
         additional = schema.get("additionalProperties", True)
         names = schema.get("propertyNames") if isinstance(schema.get("propertyNames"), dict) else {}
         if additional is not False:
@@ -336,6 +347,7 @@ class _Generator:
 
     def array(self, schema: dict, name: str, path: str, depth: int, variant: int,
               refs: tuple, minimal: bool) -> list:
+        """An array: prefixItems, then items, sized by the bounds, with contains and uniqueness met."""
         prefix = schema.get("prefixItems") or []
         items = schema.get("items", True)
         low = schema.get("minItems", 0)
@@ -379,6 +391,7 @@ class _Generator:
     # -- scalars
 
     def number(self, schema: dict, name: str, path: str, variant: int, integer: bool) -> int | float:
+        """A plausible number for the name, fitted to the bounds."""
         norm = norm_name(name)
         options = hints.NUMBERS.get(norm) or hints.number_suffix(norm.split("_")) or hints.by_token(hints.NUMBERS, norm)
         preferred: list[Any] = []
@@ -392,6 +405,7 @@ class _Generator:
         return _fit_number(schema, preferred, integer)
 
     def string(self, schema: dict, name: str, path: str, variant: int) -> str:
+        """A string: format, plausible value or generic word, reshaped or generated to fit pattern and length."""
         fmt = schema.get("format")
         plausible = self.plausible_string(norm_name(name), path, variant) if name else None
         if not any(k in schema for k in _STRING_HINTS):
@@ -444,6 +458,7 @@ class _Generator:
         return _fit_length(candidates[-1], low, high)
 
     def format_value(self, fmt: str, path: str, variant: int) -> str:
+        """A sample value in string format `fmt` (dates shift with `variant`)."""
         day = 15 + variant % 10
         hour = 10 + variant % 10
         if fmt == "date-time":
@@ -472,6 +487,7 @@ class _Generator:
         return hints.FORMATS[fmt]
 
     def plausible_string(self, norm: str, path: str, variant: int) -> str | None:
+        """A plausible string for a normalised property name; None when the name says nothing."""
         if not norm:
             return None
         options = hints.STRINGS.get(norm)
@@ -501,6 +517,7 @@ class _Generator:
         return self.pick(path, options, variant)
 
     def place(self, *, full: bool, variant: int, path: str, norm: str) -> str:
+        """A place from the user's words, else a known one (`full` keeps the region: `Paris, France`)."""
         if self._place is None:
             self._place = hints.places(self.hint)
         variant += hints.later(norm)
@@ -514,6 +531,7 @@ class _Generator:
 
 
 def _fit_number(schema: dict, preferred: list, integer: bool) -> int | float:
+    """The first preferred number within the bounds, else the nearest exact fit (Fractions, no float drift)."""
     lo = schema.get("minimum")
     lo_x = schema.get("exclusiveMinimum")
     hi = schema.get("maximum")
@@ -571,22 +589,26 @@ def _fit_number(schema: dict, preferred: list, integer: bool) -> int | float:
 
 
 def _is_null_schema(schema: Any) -> bool:
+    """Whether the schema only allows null."""
     return isinstance(schema, dict) and (
         schema.get("type") == "null" or schema.get("const", 0) is None or schema.get("enum") == [None]
     )
 
 
 def _mark(value: Any) -> str:
+    """A canonical text for a value, to detect duplicates in `uniqueItems` arrays."""
     return json.dumps(value, sort_keys=True, default=str)
 
 
 def _reshape(s: str) -> list[str]:
+    """Case and separator variants of `s`, to try against a pattern."""
     slug = re.sub(r"[^A-Za-z0-9]+", "_", s).strip("_")
     return [s.lower(), s.upper(), slug, slug.lower(), slug.upper(), slug.replace("_", "-").lower(),
             re.sub(r"[^A-Za-z0-9]", "", s), re.sub(r"[^A-Za-z0-9]", "", s).lower()]
 
 
 def _fit_length(s: str, low: int, high: int | None) -> str:
+    """`s` repeated or cut to a length within [low, high]."""
     base = s or "x"
     low = min(low, _MAX_SIZE * 64)
     while len(s) < low:
