@@ -5,10 +5,10 @@ An HTML comment right before a block changes how it is run:
 
     <!-- readme-test: skip: why it cannot run here -->          never run (say why)
     <!-- readme-test: http-errors: why -->                      the block provokes 4xx answers on purpose (a 5xx still fails)
-    <!-- readme-test: file path/in/cwd.yaml -->                 (before any block) its text is written to that
-                                                               file of the working directory first
+    <!-- readme-test: file path/in/cwd.yaml -->                 (any language) the block's text is written to
+                                                               that file of the working directory first
 
-The harness: the server runs with `--task-speed 0` on an ephemeral port (`127.0.0.1:4010` and
+The harness: blocks run under `set -euo pipefail`; the server runs with `--task-speed 0` on an ephemeral port (`127.0.0.1:4010` and
 `localhost:4010` in a block point at it), `sleep` is a no-op, `curl` is called with `--fail-with-body`
 (an HTTP error fails the block), Schemathesis draws few examples, and every answer the server gives
 while a block runs must be below 400.
@@ -153,6 +153,9 @@ def test_readme_shell_block_runs(block: Block, harness: Harness) -> None:
 def test_readme_has_shell_examples_and_every_marker_says_why() -> None:
     found = shell_blocks()
     assert len(found) >= 5
+    text = README.read_text(encoding="utf-8")
+    for comment in re.findall(r"<!--\s*readme-test:.*?-->", text):
+        assert MARKER.fullmatch(comment), f"unknown readme-test marker: {comment}"
     for block in blocks(README.read_text(encoding="utf-8")):
         if block.marker in ("skip", "http-errors", "file"):
             assert block.argument, f"{block.id}: marker '{block.marker}' needs an argument"
