@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -31,6 +33,14 @@ Selector = Callable[[RequestContext], Awaitable[Response | None]]
 MAX_BODY_BYTES = 64 * 1024 * 1024
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+# Response headers a browser app may read: request ids, retry hints and the rate-limit windows.
+EXPOSED_HEADERS = ["x-request-id", "request-id", "openai-processing-ms", "retry-after", "retry-after-ms",
+                   "x-should-retry",
+                   *(f"x-ratelimit-{part}-{unit}" for part in ("limit", "remaining", "reset")
+                     for unit in ("requests", "tokens")),
+                   *(f"anthropic-ratelimit-{unit}-{part}" for unit in ("requests", "tokens")
+                     for part in ("limit", "remaining", "reset"))]
+REASON_CHARS = 100
 
 
 class MockServer:
@@ -80,7 +90,10 @@ class MockServer:
         for observe in self.observers:
             observe(ctx, request, response.status_code, answered_by, elapsed)
         if not self.settings.quiet:
-            log.info("%s %s %d %s %.1fms", request.method, request.url.path, response.status_code, answered_by, elapsed)
+            log.info("%s", request_line(request, response, answered_by, elapsed))
+            if ctx is not None and log.isEnabledFor(logging.DEBUG):
+                for line in selection_trace(ctx, answered_by):
+                    log.debug("  %s", line)
         return response
 
     async def _answer(self, request: Request) -> tuple[RequestContext, Response, str]:
@@ -118,6 +131,63 @@ class MockServer:
     def _dialect_for_path(self, path: str) -> str:
         nearest = self.router.nearest(path)
         return nearest.dialect if nearest else "openai"
+
+
+def request_line(request: Request, response: Response, answered_by: str, elapsed_ms: float) -> str:
+    """`POST /v1/chat/completions 401 error 0.4ms: You didn't provide an API key...` (no query: it may hold a key)."""
+    line = f"{request.method} {request.url.path} {response.status_code} {answered_by} {elapsed_ms:.1f}ms"
+    if response.status_code >= 400:
+        reason = error_reason(getattr(response, "body", b""))
+        if reason:
+            line += f": {reason}"
+    return line
+
+
+def error_reason(body: bytes) -> str | None:
+    """The message of a provider-shaped error body, shortened to a line."""
+    if not body or body[:1] != b"{":
+        return None
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    message = _error_message(data) if isinstance(data, dict) else None
+    if not message:
+        return None
+    message = " ".join(message.split())
+    return message if len(message) <= REASON_CHARS else message[:REASON_CHARS - 3] + "..."
+
+
+def _error_message(body: dict) -> str | None:
+    """`error.message` (OpenAI, Anthropic, Gemini), `error`, `detail`, `description` (MJ), `message`, `base_resp`."""
+    error = body.get("error")
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return error["message"]
+    detail = body.get("detail")
+    if isinstance(detail, list) and detail and isinstance(detail[0], dict):
+        return f"{'.'.join(map(str, detail[0].get('loc') or []))}: {detail[0].get('msg')}"
+    for value in (error, detail, body.get("description"), body.get("message")):
+        if isinstance(value, str):
+            return value
+    status = body.get("base_resp")
+    return status.get("status_msg") if isinstance(status, dict) else None
+
+
+def selection_trace(ctx: RequestContext, answered_by: str) -> list[str]:
+    """Why this answer (for `--log-level debug`): the scenarios considered, `Prefer`, the handler or example."""
+    engine = ctx.server.services.get("scenarios")
+    lines = engine.trace(ctx) if engine is not None else []
+    prefer = ctx.request.headers.get("prefer")
+    if prefer:
+        used = "answered" if answered_by.startswith("prefer:") else (
+            "not used: a scenario answered" if answered_by.startswith("scenario:") else "not used")
+        lines.append(f"Prefer: {prefer} ({used})")
+    op = ctx.operation
+    if answered_by == "example":
+        lines.append(f"documented example of {op.operation_id} (no handler)")
+    elif answered_by == op.handler_name:
+        lines.append(f"handler {op.handler_name} of {op.operation_id}")
+    return lines
 
 
 def _stamp_request_id(response: Response, dialect: str | None) -> None:
@@ -288,7 +358,10 @@ def anthropic_message(violation: Violation) -> str:
 def create_app(settings: Settings | None = None, server: MockServer | None = None) -> Starlette:
     """The ASGI app: admin and spec routes in front of the spec dispatcher."""
     server = server or MockServer(settings)
-    app = Starlette(routes=admin.routes(server))
+    origins = list(server.settings.cors_origins) or ["*"]
+    cors = Middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"],
+                      expose_headers=EXPOSED_HEADERS, max_age=600)
+    app = Starlette(routes=admin.routes(server), middleware=[cors])
 
     async def everything_else(scope, receive, send) -> None:  # any path, even one a route pattern can't match
         response = await server.dispatch(Request(scope, receive))
