@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 
 from . import admin
 from .core.services import Services
@@ -19,6 +20,15 @@ from .settings import Settings
 from .spec.model import Operation, Spec
 from .state import State
 from .tasks.store import TaskStore
+
+
+# Response headers a browser app may read: request ids, retry hints and the rate-limit windows.
+EXPOSED_HEADERS = ["x-request-id", "request-id", "openai-processing-ms", "retry-after", "retry-after-ms",
+                   "x-should-retry",
+                   *(f"x-ratelimit-{part}-{unit}" for part in ("limit", "remaining", "reset")
+                     for unit in ("requests", "tokens")),
+                   *(f"anthropic-ratelimit-{unit}-{part}" for unit in ("requests", "tokens")
+                     for part in ("limit", "remaining", "reset"))]
 
 
 class MockServer:
@@ -36,6 +46,9 @@ class MockServer:
         self.pipeline = Pipeline(self.services, self.bindings, fallback=OPENAI)
         self.admin = Starlette(routes=admin.routes(self.services))
         self.admin.router.default = self.pipeline  # an unknown /_mock path is a 404 in the provider's shape
+        origins = list(settings.cors_origins) or ["*"]
+        self.cors = CORSMiddleware(self._serve, allow_origins=origins, allow_methods=["*"], allow_headers=["*"],
+                                   expose_headers=EXPOSED_HEADERS, max_age=600)
 
     @property
     def scenarios(self) -> ScenarioEngine:
@@ -45,12 +58,19 @@ class MockServer:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         kind = scope["type"]
         if kind == "http":
-            if admin.is_admin(scope["path"]):
-                await self.admin(scope, receive, send)
+            # Only browsers send Origin: everyone else skips the CORS layer and its per-request cost.
+            if any(name == b"origin" for name, _ in scope["headers"]):
+                await self.cors(scope, receive, send)
             else:
-                await self.pipeline(scope, receive, send)
+                await self._serve(scope, receive, send)
         elif kind == "lifespan":
             await _lifespan(receive, send)
+
+    async def _serve(self, scope: dict, receive: Any, send: Any) -> None:
+        if admin.is_admin(scope["path"]):
+            await self.admin(scope, receive, send)
+        else:
+            await self.pipeline(scope, receive, send)
 
 
 async def _lifespan(receive: Any, send: Any) -> None:

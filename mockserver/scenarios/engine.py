@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 from ..core import tokens
 from ..core.errors import MockError
 from ..pipeline.select import DEFAULT, SCENARIO, Decision
-from .loader import LoadReport, load_dir
+from ..settings import shipped
+from ..state.journal import SECRET_HEADERS, redact
+from .loader import LoadReport, load_dirs
 from .matcher import RequestView, Verdict, evaluate, quick_reject
 from .model import Scenario, ScenarioError, Step
 from .reload import Watcher
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mockserver.scenarios")
 HEADER = "x-mock-scenario"
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+DEFAULT_DIR = shipped("scenarios")
 NEAREST = 3
 WILDCARDS = set("*?[")
 
@@ -82,34 +84,23 @@ class ScenarioEngine:
         self.counters = counters
         self.seed = seed
         self.directories = [Path(d) for d in directories] if directories is not None else [DEFAULT_DIR]
+        self.shadowed: list[str] = []
         self.added: list[Scenario] = []
         report = self._load()
         if report.errors:
             raise ScenarioLoadError(report)
-        self.from_files = report.scenarios
-        self.watchers = [Watcher(d) for d in self.directories]
+        self.from_files, self.shadowed = report.scenarios, report.shadowed
+        self.watcher = Watcher(self.directories)
         self.last_reload_error: str | None = None
         self._reindex()
 
     @property
-    def directory(self) -> Path:
-        """The first scenario directory (what `GET /_mock/scenarios` reports)."""
-        return self.directories[0] if self.directories else DEFAULT_DIR
+    def directory(self) -> Path | None:
+        """The first scenario directory (see `directories` for all)."""
+        return self.directories[0] if self.directories else None
 
     def _load(self) -> LoadReport:
-        reports = [load_dir(d) for d in self.directories]
-        scenarios = [s for r in reports for s in r.scenarios]
-        errors = [e for r in reports for e in r.errors]
-        seen: dict[str, Scenario] = {}
-        for scenario in scenarios:
-            if scenario.name in seen:
-                first = seen[scenario.name]
-                errors.append(ScenarioError(scenario.source, scenario.line,
-                                            f"duplicate scenario name '{scenario.name}' "
-                                            f"(first defined at {first.source}:{first.line})"))
-            else:
-                seen[scenario.name] = scenario
-        return LoadReport(list(seen.values()), errors)
+        return load_dirs(self.directories, DEFAULT_DIR)
 
     # ------------------------------------------------------------------ the set
 
@@ -156,14 +147,13 @@ class ScenarioEngine:
         self.counters.reset()
         report = self._load()
         if not report.errors:
-            self.from_files = report.scenarios
-        for watcher in self.watchers:
-            watcher.snapshot()
+            self.from_files, self.shadowed = report.scenarios, report.shadowed
+        self.watcher.snapshot()
         self._reindex()
 
     def reload_if_changed(self) -> None:
         """Reload the directories when a file changed; a broken edit keeps the last good set."""
-        if not any([w.changed() for w in self.watchers]):
+        if not self.watcher.changed():
             return
         report = self._load()
         if report.errors:
@@ -171,7 +161,7 @@ class ScenarioEngine:
             log.error("scenario reload failed; keeping the last good set:\n%s", report.text())
             return
         self.last_reload_error = None
-        self.from_files = report.scenarios
+        self.from_files, self.shadowed = report.scenarios, report.shadowed
         self._reindex()
         log.info("scenarios reloaded: %d from %s", len(report.scenarios), ", ".join(map(str, self.directories)))
 
@@ -192,12 +182,10 @@ class ScenarioEngine:
                 continue
             verdict = evaluate(scenario, view)
             if verdict.matched:
-                ctx.note(f"scenario {scenario.name}: {', '.join(verdict.passed) or 'matches every request'}")
                 return await self._answer(ctx, scenario, verdict.passed or ["matches every request"], view)
         # Explaining a miss costs more than matching; the journal builds the report only when it is read.
         candidates = index.all
-        ctx.note(f"no scenario matched ({len(candidates)} considered)")
-        return Decision(DEFAULT, "default",
+        return Decision(DEFAULT, "default", considered=len(candidates),
                         misses=lambda: nearest([evaluate(s, view, complete=True) for s in candidates]))
 
     async def _named(self, ctx: "RequestContext", named: str) -> Decision | None:
@@ -209,14 +197,14 @@ class ScenarioEngine:
         view = RequestView(ctx)
         verdict = evaluate(scenario, view, explicit=True)
         if not verdict.matched:
-            ctx.note(f"X-Mock-Scenario {named} skipped: {'; '.join(verdict.failed)}")
             return Decision(DEFAULT, "default", skipped={"scenario": named, "why": verdict.failed})
         return await self._answer(ctx, scenario, [f"header X-Mock-Scenario: {named}"], view)
 
     async def _answer(self, ctx: "RequestContext", scenario: Scenario, why: list[str],
                       view: RequestView) -> Decision:
         key = key_of(ctx, scenario.key)
-        account: dict[str, Any] = {"name": scenario.name, "why": why, "key": key}
+        shown = redact(key) if key and secret_key(scenario.key) else key
+        account: dict[str, Any] = {"name": scenario.name, "why": why, "key": shown}
         label = f"scenario:{scenario.name}"
         headers: dict[str, str] = {}
         if scenario.rate_limit is not None:
@@ -225,7 +213,7 @@ class ScenarioEngine:
                 return limited
         if scenario.on_tool_result is not None and view.conversation.pending_tool_results():
             account["step"] = "on_tool_result"
-            return self._step(scenario.on_tool_result, "on_tool_result", label, account, headers, key)
+            return self._step(scenario.on_tool_result, "on_tool_result", label, account, headers)
         position = await self.counters.advance(scenario.name, key)
         count = len(scenario.steps)
         if scenario.mode == "once" and position >= count:
@@ -241,14 +229,12 @@ class ScenarioEngine:
                 account["outcome"] = (f"probability {step.probability}: not this time (draw {draw:.3f}): "
                                       "default behaviour")
                 return Decision(DEFAULT, "default", scenario=account, headers=headers)
-        return self._step(step, index, label, account, headers, key)
+        return self._step(step, index, label, account, headers)
 
-    def _step(self, step: Step, index: int | str, label: str, account: dict, headers: dict[str, str],
-              key: str) -> Decision:
+    def _step(self, step: Step, index: int | str, label: str, account: dict, headers: dict[str, str]) -> Decision:
         if not step.answers():
             account["outcome"] = "default behaviour" if not headers else "default reply with rate-limit headers"
             return Decision(DEFAULT, "default" if not headers else label, scenario=account, headers=headers)
-        account["key"] = key
         return Decision(SCENARIO, label, step=step, step_index=index, scenario=account, headers=headers)
 
     async def _rate_limit(self, ctx: "RequestContext", scenario: Scenario, view: RequestView, account: dict,
@@ -284,10 +270,33 @@ def nearest(verdicts: list[Verdict]) -> list[dict]:
     return [v.summary() for v in ranked[:NEAREST]]
 
 
-def check_directories(directories: list[Path] | None) -> LoadReport:
+def check_directories(directories: list[Path]) -> LoadReport:
     """Load and validate scenario directories (for `mockserver check`)."""
-    reports = [load_dir(Path(d)) for d in (directories if directories is not None else [DEFAULT_DIR])]
-    return LoadReport([s for r in reports for s in r.scenarios], [e for r in reports for e in r.errors])
+    return load_dirs(directories, DEFAULT_DIR)
+
+
+def secret_key(spec: str) -> bool:
+    """Whether a scenario's key is a credential (then the journal and logs show it redacted)."""
+    return spec == "api_key" or spec.removeprefix("header:") in SECRET_HEADERS
+
+
+def trace(decision: Decision, operation_id: str) -> list[str]:
+    """What selection saw, for `--log-level debug`: the scenario chosen, or the nearest misses and why."""
+    lines = []
+    if decision.skipped:
+        lines.append(f"scenario '{decision.skipped['scenario']}' (X-Mock-Scenario) skipped: "
+                     f"{'; '.join(decision.skipped['why'])}")
+    chosen = decision.scenario
+    if chosen:
+        lines.append(f"scenario '{chosen['name']}' chosen ({'; '.join(chosen['why'])}); key {chosen['key']!r}, "
+                     f"step {chosen.get('step', '-')}: {chosen.get('outcome', 'answered')}")
+        return lines
+    if decision.considered is None:
+        return lines
+    lines.append(f"{decision.considered} scenario(s) could answer {operation_id}; none matched")
+    for miss in (decision.misses() if callable(decision.misses) else decision.misses or []):
+        lines.append(f"  nearest '{miss['scenario']}': {'; '.join(miss['failed'])}")
+    return lines
 
 
 __all__ = ["ScenarioEngine", "ScenarioLoadError", "ScenarioError", "check_directories", "DEFAULT_DIR"]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from typing import Any
+
+import orjson
 
 from ..core import tokens
 from ..core.context import RequestContext
@@ -14,13 +17,16 @@ from ..core.reply import Candidate, Reply, ToolCall, Usage
 from ..generate import engine
 from ..pipeline.pace import StreamPlan
 from .faults import default_message
-from .model import Fault, ReplySpec, StreamSpec
+from .model import TEMPLATE, Fault, ReplySpec, StreamSpec
 
-TEMPLATE = re.compile(r"\{\{\s*([\w.\-\[\]*]+)\s*\}\}")
+log = logging.getLogger("mockserver.scenarios")
 
 
 def template(value: Any, ctx: RequestContext, conv: Conversation | None, extra: dict[str, Any]) -> Any:
-    """Fill `{{model}}`, `{{last_user_message}}`, `{{system}}`, `{{header.x}}`, `{{body.path}}`, `{{scenario}}`, `{{count}}`."""
+    """Fill `{{model}}`, `{{last_user_message}}`, `{{system}}`, `{{header.x}}`, `{{body.path}}`, `{{scenario}}`, `{{count}}`.
+
+    A body path the request lacks renders as `{{body.path: missing}}` (and logs a warning), never as nothing.
+    """
     if isinstance(value, dict):
         return {k: template(v, ctx, conv, extra) for k, v in value.items()}
     if isinstance(value, list):
@@ -44,7 +50,11 @@ def template(value: Any, ctx: RequestContext, conv: Conversation | None, extra: 
         if name.startswith("body."):
             from .matcher import json_path
             values = json_path(ctx.body, name[5:])
-            return str(values[0]) if values else ""
+            if values:
+                return values[0] if isinstance(values[0], str) else orjson.dumps(values[0]).decode()
+            log.warning("scenario %s: {{%s}}: the request body has no %s; the reply says {{%s: missing}}",
+                        extra.get("scenario", "?"), name, name[5:], name)
+            return f"{{{{{name}: missing}}}}"
         return found.group(0)
 
     return TEMPLATE.sub(fill, value)
