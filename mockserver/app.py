@@ -39,7 +39,7 @@ class MockServer:
         self.spec = spec or Spec.load(settings.spec_path)
         state = State()
         self.services = Services(settings=settings, spec=self.spec, state=state,
-                                 tasks=TaskStore(speed=settings.task_speed), started_at=time.time())
+                                 tasks=TaskStore(state.jobs, speed=settings.task_speed), started_at=time.time())
         self.services.scenarios = ScenarioEngine(self.spec.operations, state.counters,
                                                  settings.scenario_directories(), seed=settings.seed)
         self.bindings = bind(self.spec.operations)

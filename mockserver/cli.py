@@ -101,9 +101,10 @@ def serve(args: argparse.Namespace) -> int:
     except ScenarioLoadError as exc:
         print(f"mockserver: not starting, scenario files have errors:\n{exc.report.text()}", file=sys.stderr)
         return 1
+    answered = sum(b.answers_itself for b in server.bindings.values())
     print(f"mockserver: spec {server.spec.source} ({len(server.spec.operations)} operations, "
-          f"{len(server.handlers)} with handlers)", file=sys.stderr)
-    for line in scenario_summary(server.services["scenarios"]):
+          f"{answered} with handlers)", file=sys.stderr)
+    for line in scenario_summary(server.scenarios):
         print(f"mockserver: {line}", file=sys.stderr)
     origins = ", ".join(settings.cors_origins) or "any origin"
     print(f"mockserver: listening on http://{args.host}:{args.port} (CORS: {origins})", file=sys.stderr, flush=True)
@@ -126,13 +127,14 @@ def scenario_summary(engine: "ScenarioEngine") -> list[str]:
 
 def routes(args: argparse.Namespace) -> int:
     """Print one line per operation."""
-    from .app import resolve_handler
+    from .app import bind
     from .spec import Spec
 
     spec = Spec.load(args.spec)
+    bindings = bind(spec.operations)
     for op in sorted(spec.operations, key=lambda o: (o.raw.get("tags", ["~"])[0], o.path, o.method)):
         tag = (op.raw.get("tags") or ["-"])[0]
-        answer = op.handler_name if resolve_handler(op.handler_name) else "example"
+        answer = op.handler_name if bindings[op.operation_id].answers_itself else "example"
         print(f"{tag:<12} {op.method:<6} {op.path:<58} {op.operation_id:<32} {answer}")
     return 0
 
@@ -141,7 +143,7 @@ def check(args: argparse.Namespace) -> int:
     """Validate the spec and the scenarios; print each problem once, in file order; non-zero exit when there are any."""
     from .scenarios.engine import check_directories
     from .spec import Spec
-    from .speccheck import spec_problems
+    from .spec.check import spec_problems
 
     try:
         spec = Spec.load(args.spec)

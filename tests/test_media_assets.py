@@ -9,7 +9,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from mockserver.assets import audio_url, image_url, video_url
+from mockserver.media.assets import audio_url, image_url, video_url
 from mockserver.media import render_image
 
 

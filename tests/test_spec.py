@@ -10,7 +10,7 @@ import httpx
 import yaml
 
 from mockserver.spec import Spec
-from mockserver.speccheck import spec_problems
+from mockserver.spec.check import spec_problems
 
 SPEC = Spec.load()
 FAMILIES = {"chat", "completions", "embeddings", "models", "audio", "images", "responses", "anthropic", "gemini",

@@ -15,7 +15,7 @@ import pydantic
 import pytest
 from openai.lib._tools import pydantic_responses_function_tool
 
-from mockserver.strict_schema import MAX_DEPTH, MAX_ENUM_VALUES, MAX_PROPERTIES, UNSUPPORTED_KEYWORDS, problem
+from mockserver.dialects.strict_schema import MAX_DEPTH, MAX_ENUM_VALUES, MAX_PROPERTIES, UNSUPPORTED_KEYWORDS, problem
 
 REQUIRED_RULE = "'required' is required to be supplied and to be an array including every key in properties."
 CLOSED_RULE = "'additionalProperties' is required to be supplied and to be false."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -14,7 +15,8 @@ import pytest
 from conftest import eventually
 
 from mockserver.tasks.clock import JobPlan
-from mockserver.tasks.store import TaskStore, store_of
+from mockserver.state.jobs import JobTable
+from mockserver.tasks.store import Job, TaskStore
 
 
 class Hook:
@@ -98,18 +100,27 @@ def test_concurrent_polling_is_consistent(http: httpx.Client) -> None:
     assert final["status"] == "finished" and final["progress"] == 100
 
 
-def test_scenario_hook_replans_a_job(server, http: httpx.Client) -> None:
-    task_id = http.post("/suno/submit/lyrics", headers={"X-Mock-Task-Polls": "100"}, json={"prompt": "x"}).json()["data"]
-    store_of(server.mock).plan(task_id, JobPlan(polls=1, fail_at=0.0, fail_reason="scripted"))
-    task = http.get(f"/suno/fetch/{task_id}").json()["data"]
-    assert task["status"] == "FAILURE" and task["fail_reason"] == "scripted"
+def test_a_scenario_plans_a_job_at_submit(http: httpx.Client) -> None:
+    added = http.post("/_mock/scenarios", json={"name": "plan-lyrics", "task": {"polls": 1, "fail_at": 0,
+                                                                                "fail_reason": "scripted"}})
+    assert added.status_code == 201
+    try:
+        task_id = http.post("/suno/submit/lyrics", headers={"X-Mock-Scenario": "plan-lyrics"},
+                            json={"prompt": "x"}).json()["data"]
+        task = http.get(f"/suno/fetch/{task_id}").json()["data"]
+        assert task["status"] == "FAILURE" and task["fail_reason"] == "scripted"
+    finally:
+        http.delete("/_mock/scenarios/plan-lyrics")
 
 
 def test_store_is_bounded() -> None:
-    from mockserver.tasks.store import Job
+    table = JobTable(limit=3)
+    tasks = TaskStore(table)
 
-    tasks = TaskStore(limit=3)
-    for i in range(5):
-        tasks.add(Job(id=str(i), family="x", kind="k", submitted_at=0, plan=JobPlan(polls=1), params={},
-                      seed="00", base_url=""))
-    assert list(tasks.jobs) == ["2", "3", "4"]
+    async def fill() -> list[str]:
+        for i in range(5):
+            await tasks.add(Job(id=str(i), family="x", kind="k", submitted_at=0, plan=JobPlan(polls=1), params={},
+                                seed="00", base_url=""))
+        return [i for i in map(str, range(5)) if await tasks.get(i) is not None]
+
+    assert asyncio.run(fill()) == ["2", "3", "4"] and len(table) == 3

@@ -8,8 +8,8 @@ import re
 import httpx
 import pytest
 
-from mockserver.engine import SENTENCES
-from mockserver.routing import Router
+from mockserver.generate.engine import SENTENCES
+from mockserver.pipeline.route import Router
 from mockserver.spec import Spec
 
 SPEC = Spec.load()

@@ -9,8 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..media import assets
-from . import control
+from . import assets, control
 
 if TYPE_CHECKING:
     from ..core.services import Services

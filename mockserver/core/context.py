@@ -29,6 +29,18 @@ class QueryParams:
         """The last value of `name`."""
         return self._last.get(name, default)
 
+    def bounded(self, name: str, default: int, low: int, high: int) -> int:
+        """`name` as an integer clamped to [low, high] (`default` when absent; 400 when not an integer)."""
+        value = self._last.get(name)
+        if value is None:
+            return default
+        try:
+            return min(max(int(value), low), high)
+        except ValueError:
+            from .errors import MockError
+            raise MockError(400, f"Invalid integer for '{name}': {value!r}.", param=name,
+                            code="invalid_value") from None
+
     def getlist(self, name: str) -> list[str]:
         """Every value of `name`, in order."""
         return [v for k, v in self._items if k == name]
@@ -71,7 +83,7 @@ class RequestContext:
 
     __slots__ = ("scope", "receive", "method", "path", "services", "operation", "dialect", "path_params",
                  "request_id", "headers", "_query", "body", "raw_body", "files", "api_key", "stream",
-                 "decision", "stream_plan", "task_plan", "trace", "_conversation")
+                 "decision", "stream_plan", "task_plan", "prepared", "_conversation")
 
     def __init__(self, scope: dict, receive: Any, services: "Services", headers: dict[str, str]) -> None:
         self.scope = scope
@@ -93,7 +105,7 @@ class RequestContext:
         self.decision: Decision | None = None
         self.stream_plan: StreamPlan | None = None
         self.task_plan: dict | None = None
-        self.trace: list[str] | None = None  # the selection trace, kept when the log level is debug
+        self.prepared: Any = None  # what the dialect loaded from shared state before parsing (a previous response)
         self._conversation: Conversation | None = None
 
     @property
@@ -141,8 +153,3 @@ class RequestContext:
         for part in parts:
             digest.update(repr(part).encode())
         return digest.hexdigest()
-
-    def note(self, line: str) -> None:
-        """Add a line to the selection trace (only kept at debug log level)."""
-        if self.trace is not None:
-            self.trace.append(line)

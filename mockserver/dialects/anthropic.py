@@ -7,17 +7,19 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
-from starlette.responses import Response
+import os
 
-from .. import tokens
-from ..context import RequestContext
-from ..conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64
-from ..engine import prompt_tokens
-from ..errors import MockError, request_id
-from ..reply import Candidate, Reply, ToolCall
-from ..responses import JSONResponse, sse_frame
-from ..streaming import event_stream
+import orjson
+
+from ..core import tokens
+from ..core.answers import Answer, JsonAnswer, StreamAnswer, sse_frame
+from ..core.context import RequestContext
+from ..core.conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64
+from ..core.errors import MockError
+from ..core.reply import Candidate, Reply, ToolCall
+from ..generate import models_catalog as catalog
+from ..generate.engine import default_reply, prompt_tokens
+from .base import Dialect
 
 STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use",
                 "stop_sequence": "stop_sequence", "content_filter": "refusal", "refusal": "refusal"}
@@ -217,12 +219,11 @@ def _output_format(body: dict, conv: Conversation) -> None:
 
 # ---- Reply -> message JSON / event stream ---------------------------------------------------
 
-def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Response:
+def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Answer:
     """The reply as the JSON message, or as its SSE event stream when the request asked for one."""
-    headers = {"request-id": request_id()}
-    if ctx.wants_stream():
-        return event_stream(ctx, stream_frames(reply, conversation), headers=headers)
-    return JSONResponse(message(reply, conversation), headers=headers)
+    if ctx.stream:
+        return StreamAnswer(stream_frames(reply, conversation))
+    return JsonAnswer(message(reply, conversation))
 
 
 def message(reply: Reply, conversation: Conversation) -> dict:
@@ -332,3 +333,110 @@ def _envelope(reply: Reply) -> dict:
 
 def _event(data: dict) -> bytes:
     return sse_frame(data, event=data["type"])
+
+
+ERROR_TYPES = {
+    400: "invalid_request_error", 401: "authentication_error", 402: "billing_error",
+    403: "permission_error", 404: "not_found_error", 405: "invalid_request_error",
+    408: "timeout_error", 409: "conflict_error", 413: "request_too_large",
+    415: "invalid_request_error", 422: "invalid_request_error", 429: "rate_limit_error",
+    500: "api_error", 502: "api_error", 503: "api_error", 504: "timeout_error", 529: "overloaded_error",
+}
+
+
+class Anthropic(Dialect):
+    """Anthropic Messages: `{"type": "error", ...}` errors with the request id, `request-id`, `event:` streams."""
+
+    name = "anthropic"
+    conversational = True
+    handles = ("messages:create",)
+    keepalive_frame = b'event: ping\ndata: {"type": "ping"}\n\n'
+
+    def claims(self, headers: dict[str, str], query: Any) -> bool:
+        return "anthropic-version" in headers or "x-api-key" in headers
+
+    def new_request_id(self) -> str:
+        return "req_" + os.urandom(12).hex()
+
+    def request_id_headers(self, request_id: str) -> dict[str, str]:
+        return {"request-id": request_id, "x-request-id": request_id}
+
+    def error_body(self, error: MockError, request_id: str) -> Any:
+        kind = error.kind or ERROR_TYPES.get(error.status, "api_error" if error.status >= 500 else
+                                             "invalid_request_error")
+        return {"type": "error", "error": {"type": kind, "message": error.message}, "request_id": request_id}
+
+    def missing_key(self) -> MockError:
+        return MockError(401, "x-api-key header is required", code="missing_api_key")
+
+    def invalid_key(self, key: str) -> MockError:
+        return MockError(401, "invalid x-api-key")
+
+    def validation_error(self, violation: Any) -> MockError:
+        if violation.code == "missing_required_parameter" and violation.param:
+            message = f"{violation.param}: Field required"
+        else:
+            message = f"{violation.param}: {violation.message}" if violation.param else violation.message
+        return MockError(400, message, param=violation.param, code=violation.code, detail=violation)
+
+    def ratelimit_headers(self, info: dict[str, Any]) -> dict[str, str]:
+        reset = f"{info['reset_s']:.3f}s"
+        headers: dict[str, str] = {}
+        for unit, limit, left in (("requests", info["rpm"], info["requests_left"]),
+                                  ("tokens", info["tpm"], info["tokens_left"])):
+            if limit is not None:
+                headers[f"anthropic-ratelimit-{unit}-limit"] = str(limit)
+                headers[f"anthropic-ratelimit-{unit}-remaining"] = str(left)
+                headers[f"anthropic-ratelimit-{unit}-reset"] = reset
+        return headers
+
+    def rate_limit_kind(self, unit: str) -> str | None:
+        return None
+
+    def retry_extras(self, seconds: float) -> dict[str, str]:
+        return {}
+
+    def stamp_error_example(self, body: Any, request_id: str) -> Any:
+        if isinstance(body, dict) and body.get("type") == "error":
+            return {**body, "request_id": request_id}
+        return body
+
+    def model_page(self, ctx: RequestContext) -> Any:
+        """Claude models, newest first, paged with `limit`, `after_id`, `before_id`."""
+        models = sorted(catalog.by_owner("anthropic"), key=lambda m: m.created, reverse=True)
+        ids = [m.id for m in models]
+        limit = ctx.query.bounded("limit", 20, 1, 1000)
+        start, end = 0, len(models)
+        if (after := ctx.query.get("after_id")) in ids:
+            start = ids.index(after) + 1
+        if (before := ctx.query.get("before_id")) in ids:
+            end = ids.index(before)
+            start = max(start, end - limit)
+        page = models[start:min(end, start + limit)]
+        return {"data": [catalog.anthropic_model(m) for m in page], "has_more": start + len(page) < end,
+                "first_id": page[0].id if page else None, "last_id": page[-1].id if page else None}
+
+    def model_entry(self, model: Any) -> Any:
+        return catalog.anthropic_model(model)
+
+    def unknown_model(self, model_id: str) -> MockError:
+        return MockError(404, f"model: {model_id}")
+
+    def parse(self, ctx: RequestContext) -> Conversation:
+        return parse(ctx)
+
+    def default_reply(self, ctx: RequestContext, conv: Conversation) -> Reply:
+        return default_reply(conv, key=reply_key(ctx), seed=ctx.seed)
+
+    async def finish_reply(self, ctx: RequestContext, reply: Reply, conv: Conversation) -> None:
+        from . import anthropic_cache
+        await anthropic_cache.apply(ctx, reply)
+
+    async def render(self, ctx: RequestContext, reply: Reply, conv: Conversation) -> Answer:
+        return render(ctx, reply, conv)
+
+    def stream_error(self, ctx: RequestContext, error: MockError, frames: list[bytes], index: int) -> bytes:
+        return sse_frame(self.error_body(error, ctx.request_id), event="error")
+
+
+ANTHROPIC = Anthropic()

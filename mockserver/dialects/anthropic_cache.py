@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from ..context import RequestContext
-from ..reply import Reply
+from ..core.context import RequestContext
+from ..core.reply import Reply
 from .anthropic import prefix_tokens
 
 MIN_CACHEABLE_TOKENS = 1024
 TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
-MAX_ENTRIES = 10_000
 
 
 @dataclass
@@ -27,23 +25,19 @@ class Breakpoint:
     ttl: float
 
 
-def apply(ctx: RequestContext, reply: Reply) -> None:
+async def apply(ctx: RequestContext, reply: Reply) -> None:
     """Set the reply's cache read / write counts from this server's cache, then refresh the cache."""
     body = ctx.body or {}
     points = [p for p in breakpoints(body) if p.tokens >= MIN_CACHEABLE_TOKENS]
     if not points:
         return
-    store: dict[str, float] = ctx.service("anthropic.prompt_cache", lambda server: {})
-    now = time.monotonic()
-    hits = [p.tokens for p in points if store.get(p.digest, 0.0) > now]
+    cache = ctx.services.state.prompt_cache
+    hits = [p.tokens for p in points if await cache.get(f"anthropic:{p.digest}")]
     read = max(hits, default=0)
     reply.usage.cached_tokens = read
     reply.usage.cache_creation_tokens = max(0, max(p.tokens for p in points) - read)
-    if len(store) > MAX_ENTRIES:
-        for digest in [d for d, until in store.items() if until <= now]:
-            del store[digest]
     for point in points:
-        store[point.digest] = now + point.ttl
+        await cache.put(f"anthropic:{point.digest}", True, point.ttl)
 
 
 def breakpoints(body: dict) -> list[Breakpoint]:

@@ -83,6 +83,28 @@ class Dialect:
                 headers[f"x-ratelimit-reset-{unit}"] = reset
         return headers
 
+    def model_page(self, ctx: "RequestContext") -> Any:
+        """`GET /v1/models` in this provider's shape."""
+        from ..generate import models_catalog as catalog
+        return {"object": "list", "data": [catalog.openai_model(m) for m in catalog.MODELS]}
+
+    def model_entry(self, model: Any) -> Any:
+        """One catalog model in this provider's shape."""
+        from ..generate import models_catalog as catalog
+        return catalog.openai_model(model)
+
+    def unknown_model(self, model_id: str) -> MockError:
+        """The 404 for a model the catalog does not know."""
+        return MockError(404, f"The model '{model_id}' does not exist", param="model", code="model_not_found")
+
+    def retry_extras(self, seconds: float) -> dict[str, str]:
+        """Retry headers besides `retry-after` (OpenAI's SDKs also read `retry-after-ms`)."""
+        return {"retry-after-ms": str(round(seconds * 1000))}
+
+    def stamp_error_example(self, body: Any, request_id: str) -> Any:
+        """A documented error example as this request's error (Anthropic puts the request id in the body)."""
+        return body
+
     def rate_limit_kind(self, unit: str) -> str | None:
         """`error.type` of a rate-limit 429 ("requests" / "tokens" for OpenAI)."""
         return unit

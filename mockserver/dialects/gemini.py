@@ -7,17 +7,15 @@ import binascii
 import json
 from typing import Any
 
-from starlette.responses import Response
-
-from .. import engine, models_catalog, tokens
-from ..context import RequestContext
-from ..conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64
-from ..errors import MockError
+from ..core import tokens
+from ..core.answers import Answer, JsonAnswer, StreamAnswer, sse_frame
+from ..core.context import RequestContext
+from ..core.conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64
+from ..core.errors import MockError
+from ..core.reply import Candidate, Reply
+from ..generate import engine, instance_for, models_catalog
 from ..media import aspect_ratio_size, embeddings, render_image
-from ..reply import Candidate, Reply
-from ..generate import instance_for
-from ..responses import JSONResponse, sse_frame
-from ..streaming import event_stream
+from .base import Dialect
 
 FINISH_REASONS = {"stop": "STOP", "stop_sequence": "STOP", "tool_calls": "STOP", "length": "MAX_TOKENS",
                   "content_filter": "SAFETY", "refusal": "SAFETY"}
@@ -42,7 +40,7 @@ def field(obj: Any, camel: str, default: Any = None) -> Any:
 
 def api_version(ctx: RequestContext) -> str:
     """`v1beta` or `v1`, as the request path says (for error messages)."""
-    return ctx.request.url.path.strip("/").split("/", 1)[0] or "v1beta"
+    return ctx.path.strip("/").split("/", 1)[0] or "v1beta"
 
 
 def model_name(ctx: RequestContext) -> str:
@@ -243,14 +241,14 @@ def default_reply(ctx: RequestContext, conv: Conversation) -> Reply:
 # ---------------------------------------------------------------- Reply -> wire
 
 
-def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Response:
+def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Answer:
     """The reply as the request asks: one JSON body, SSE chunks (`alt=sse`) or a JSON array of chunks."""
-    if not ctx.operation.operation_id.endswith("StreamGenerateContent"):
-        return JSONResponse(response_body(reply, conversation))
+    if not ctx.stream:
+        return JsonAnswer(response_body(reply, conversation))
     chunks = stream_chunks(reply, conversation)
     if ctx.query.get("alt") != "sse":
-        return JSONResponse(chunks)
-    return event_stream(ctx, (sse_frame(chunk, line_end="\r\n") for chunk in chunks))
+        return JsonAnswer(chunks)
+    return StreamAnswer([sse_frame(chunk, line_end="\r\n") for chunk in chunks])
 
 
 def response_body(reply: Reply, conversation: Conversation) -> dict:
@@ -446,3 +444,76 @@ def list_models_body(ids: list[str], page_size: int | None, page_token: str | No
     if start + size < len(ids):
         body["nextPageToken"] = base64.urlsafe_b64encode(ids[start + size].encode()).decode().rstrip("=")
     return body
+
+
+STATUSES = {
+    400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+    405: "INVALID_ARGUMENT", 408: "DEADLINE_EXCEEDED", 409: "ABORTED", 413: "INVALID_ARGUMENT",
+    415: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 499: "CANCELLED", 500: "INTERNAL",
+    501: "UNIMPLEMENTED", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
+}
+
+
+class Gemini(Dialect):
+    """The Gemini API: `{"error": {code, message, status, details}}`, SSE with CRLF and no keep-alives."""
+
+    name = "gemini"
+    conversational = True
+    handles = ("gemini:generate", "gemini:stream_generate")
+    keepalive_frame = None  # google-genai's SSE parser breaks on comment lines
+
+    def claims(self, headers: dict[str, str], query: Any) -> bool:
+        return "x-goog-api-key" in headers or "x-goog-api-client" in headers or "key" in query
+
+    def error_body(self, error: MockError, request_id: str) -> Any:
+        status = error.kind or STATUSES.get(error.status, "INTERNAL" if error.status >= 500 else "INVALID_ARGUMENT")
+        body: dict[str, Any] = {"code": error.status, "message": error.message, "status": status}
+        if error.param:
+            body["details"] = [{"@type": "type.googleapis.com/google.rpc.BadRequest",
+                                "fieldViolations": [{"field": error.param, "description": error.message}]}]
+        return {"error": body}
+
+    def missing_key(self) -> MockError:
+        return MockError(401, "Method doesn't allow unregistered callers (callers without established identity). "
+                              "Please use API Key or other form of API consumer identity to call this API.",
+                         code="missing_api_key")
+
+    def invalid_key(self, key: str) -> MockError:
+        return MockError(400, "API key not valid. Please pass a valid API key.", kind="INVALID_ARGUMENT")
+
+    def rate_limit_kind(self, unit: str) -> str | None:
+        return None
+
+    def retry_extras(self, seconds: float) -> dict[str, str]:
+        return {}
+
+    def model_page(self, ctx: RequestContext) -> Any:
+        """Gemini models, paged with `pageSize` and `pageToken`."""
+        models = models_catalog.by_owner("google")
+        size = ctx.query.bounded("pageSize", 50, 1, 1000)
+        start = ctx.query.bounded("pageToken", 0, 0, len(models))
+        body: dict = {"models": [models_catalog.gemini_model(m) for m in models[start:start + size]]}
+        if start + size < len(models):
+            body["nextPageToken"] = str(start + size)
+        return body
+
+    def model_entry(self, model: Any) -> Any:
+        return models_catalog.gemini_model(model)
+
+    def unknown_model(self, model_id: str) -> MockError:
+        return MockError(404, f"models/{model_id} is not found for API version v1, or is not supported.")
+
+    def parse(self, ctx: RequestContext) -> Conversation:
+        return parse(ctx)
+
+    def default_reply(self, ctx: RequestContext, conv: Conversation) -> Reply:
+        return default_reply(ctx, conv)
+
+    async def render(self, ctx: RequestContext, reply: Reply, conv: Conversation) -> Answer:
+        return render(ctx, reply, conv)
+
+    def stream_error(self, ctx: RequestContext, error: MockError, frames: list[bytes], index: int) -> bytes:
+        return sse_frame(self.error_body(error, ctx.request_id), line_end="\r\n")
+
+
+GEMINI = Gemini()

@@ -7,22 +7,20 @@ import json
 import re
 from typing import Any
 
-from starlette.responses import Response
-
-from .. import tokens
-from ..context import RequestContext
-from ..conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64, check_data_url
-from ..engine import AUDIO_TOKENS
-from ..errors import MockError
+from ..core import tokens
+from ..core.answers import Answer, JsonAnswer, StreamAnswer, sse_frame
+from ..core.context import RequestContext
+from ..core.conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64, check_data_url
+from ..core.errors import MockError
+from ..core.reply import Candidate, Reply, compact_json
+from ..generate.engine import AUDIO_TOKENS, default_reply
 from ..media import render_audio
-from ..reply import Candidate, Reply, compact_json
-from ..responses import JSONResponse, sse_frame
-from ..strict_schema import check_function, check_response_format
-from ..streaming import event_stream
+from .openai import OpenAI
+from .strict_schema import check_function, check_response_format
 from .openai_common import (reply_key, response_headers, system_fingerprint, token_logprob, usage_body,
                             wants_usage_in_stream)
 
-__all__ = ["parse", "render", "reply_key", "completion_body", "stream_frames"]
+__all__ = ["CHAT", "ChatCompletions", "parse", "render", "reply_key", "completion_body", "stream_frames"]
 
 FINISH = {"stop": "stop", "stop_sequence": "stop", "refusal": "stop", "length": "length",
           "tool_calls": "tool_calls", "content_filter": "content_filter", "function_call": "function_call"}
@@ -271,12 +269,12 @@ def _parse_output(body: dict, conv: Conversation) -> None:
 
 # ----------------------------------------------------------------------------- render
 
-def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Response:
+def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Answer:
     """The reply as the request asked for it: a `chat.completion` object or a chunk stream."""
     headers = response_headers()
-    if ctx.wants_stream():
-        return event_stream(ctx, stream_frames(ctx, reply, conversation), headers=headers)
-    return JSONResponse(completion_body(ctx, reply, conversation), headers=headers)
+    if ctx.stream:
+        return StreamAnswer(stream_frames(ctx, reply, conversation), headers=headers)
+    return JsonAnswer(completion_body(ctx, reply, conversation), headers=headers)
 
 
 def _envelope(ctx: RequestContext, reply: Reply, obj: str) -> dict:
@@ -461,3 +459,22 @@ def _audio_deltas(audio: dict) -> list[dict]:
     out += [{"audio": {"data": data[i:i + 32768]}} for i in range(0, len(data), 32768)]
     out.append({"audio": {"expires_at": audio["expires_at"]}})
     return out
+
+
+class ChatCompletions(OpenAI):
+    """`POST /v1/chat/completions`: OpenAI's envelope, its messages and its chunk stream."""
+
+    conversational = True
+    handles = ("chat:create",)
+
+    def parse(self, ctx: RequestContext) -> Conversation:
+        return parse(ctx)
+
+    def default_reply(self, ctx: RequestContext, conv: Conversation) -> Reply:
+        return default_reply(conv, key=reply_key(ctx), seed=ctx.seed)
+
+    async def render(self, ctx: RequestContext, reply: Reply, conv: Conversation) -> Answer:
+        return render(ctx, reply, conv)
+
+
+CHAT = ChatCompletions()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Any
 
 import orjson
 
-from .. import tokens
-from ..context import RequestContext
-from ..errors import request_id
-from ..reply import Usage
+from ..core import tokens
+from ..core.context import RequestContext
+from ..core.reply import Usage
 
 # Fields that change how an answer is delivered, not what it says.
 DELIVERY_FIELDS = ("stream", "stream_options", "user", "metadata", "store", "safety_identifier")
@@ -24,14 +24,18 @@ def reply_key(ctx: RequestContext, ignore: tuple[str, ...] = DELIVERY_FIELDS) ->
     return tokens.stable_id(canonical, ctx.seed, length=20)
 
 
+@lru_cache(maxsize=1024)
 def system_fingerprint(model: str, seed: int) -> str:
     """`fp_` + 10 hex digits: stable for a model and server seed, like one backend configuration."""
     return "fp_" + hashlib.blake2b(f"{model}:{seed}".encode(), digest_size=5).hexdigest()
 
 
+PROCESSING = {"openai-processing-ms": "1"}
+
+
 def response_headers() -> dict[str, str]:
-    """Headers the SDKs read from every response (`x-request-id` becomes `.request_id`)."""
-    return {"x-request-id": request_id(), "openai-processing-ms": "1"}
+    """Headers OpenAI sends with every answer besides the request id (which the pipeline stamps)."""
+    return dict(PROCESSING)
 
 
 def wants_usage_in_stream(body: dict) -> bool:

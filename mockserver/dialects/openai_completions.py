@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import Response
-
-from .. import engine, tokens
-from ..context import RequestContext
-from ..conversation import Conversation, Message
-from ..errors import MockError
-from ..reply import Candidate, Reply, Usage
-from ..responses import JSONResponse, sse_frame
-from ..streaming import event_stream
+from ..core import tokens
+from ..core.answers import Answer, JsonAnswer, StreamAnswer, sse_frame
+from ..core.context import RequestContext
+from ..core.conversation import Conversation, Message
+from ..core.errors import MockError
+from ..core.reply import Candidate, Reply, Usage
+from ..generate import engine
+from .openai import OpenAI
 from .openai_common import (alternatives, logprob, reply_key, response_headers, system_fingerprint, usage_body,
                             wants_usage_in_stream)
 
-__all__ = ["parse", "parse_prompts", "default_reply", "render", "reply_key", "completion_body", "stream_frames"]
+__all__ = ["COMPLETIONS", "Completions", "parse", "parse_prompts", "default_reply", "render", "reply_key", "completion_body",
+           "stream_frames"]
 
 DEFAULT_MAX_TOKENS = 16  # the real API's default for this endpoint
 FINISH = {"length": "length", "content_filter": "content_filter"}
@@ -56,13 +56,15 @@ def parse_prompts(ctx: RequestContext) -> list[Conversation]:
 
 
 def parse(ctx: RequestContext) -> Conversation:
-    """The first prompt's conversation (use `parse_prompts` for batched prompts)."""
-    return parse_prompts(ctx)[0]
-
-
-def default_reply(ctx: RequestContext, conversation: Conversation | None = None) -> Reply:
-    """The engine's reply for every prompt, merged prompt-major; usage counts only the prompts' own tokens."""
+    """The first prompt's conversation; every prompt's is in its `extra["prompts"]`."""
     prompts = parse_prompts(ctx)
+    prompts[0].extra["prompts"] = prompts
+    return prompts[0]
+
+
+def default_reply(ctx: RequestContext, conversation: Conversation) -> Reply:
+    """The engine's reply for every prompt, merged prompt-major; usage counts only the prompts' own tokens."""
+    prompts = conversation.extra.get("prompts") or [conversation]
     key = reply_key(ctx)
     replies = [engine.default_reply(conv, key=f"{key}:{i}", seed=ctx.seed) for i, conv in enumerate(prompts)]
     usage = Usage(prompt_tokens=sum(tokens.count(c.extra["prompt"]) for c in prompts),
@@ -76,13 +78,13 @@ def _token_text(ids: list[int]) -> str:
     return " ".join(str(i) for i in ids)
 
 
-def render(ctx: RequestContext, reply: Reply, conversation: Conversation | list[Conversation]) -> Response:
-    """A `text_completion` object or its chunk stream; `conversation` may be the list from `parse_prompts`."""
-    prompts = conversation if isinstance(conversation, list) else parse_prompts(ctx)
+def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Answer:
+    """A `text_completion` object or its chunk stream."""
+    prompts = conversation.extra.get("prompts") or [conversation]
     headers = response_headers()
-    if ctx.wants_stream():
-        return event_stream(ctx, stream_frames(ctx, reply, prompts), headers=headers)
-    return JSONResponse(completion_body(ctx, reply, prompts), headers=headers)
+    if ctx.stream:
+        return StreamAnswer(stream_frames(ctx, reply, prompts), headers=headers)
+    return JsonAnswer(completion_body(ctx, reply, prompts), headers=headers)
 
 
 def _prompt_for(prompts: list[Conversation], index: int) -> str:
@@ -169,3 +171,22 @@ def stream_frames(ctx: RequestContext, reply: Reply, prompts: list[Conversation]
         frames.append(chunk([], usage=_usage(reply)))
     frames.append(sse_frame("[DONE]"))
     return frames
+
+
+class Completions(OpenAI):
+    """`POST /v1/completions` (legacy): one default reply per prompt, rendered as `text_completion`."""
+
+    conversational = True
+    handles = ("completions:create",)
+
+    def parse(self, ctx: RequestContext) -> Conversation:
+        return parse(ctx)
+
+    def default_reply(self, ctx: RequestContext, conv: Conversation) -> Reply:
+        return default_reply(ctx, conv)
+
+    async def render(self, ctx: RequestContext, reply: Reply, conv: Conversation) -> Answer:
+        return render(ctx, reply, conv)
+
+
+COMPLETIONS = Completions()

@@ -1,4 +1,4 @@
-"""OpenAI Responses API: request body -> Conversation, Reply -> Response object or typed event stream."""
+"""OpenAI Responses API: request body -> Conversation, Reply -> Answer object or typed event stream."""
 
 from __future__ import annotations
 
@@ -7,21 +7,20 @@ import hashlib
 from typing import Any
 
 import orjson
-from starlette.responses import Response
 
-from .. import tokens
-from ..context import RequestContext
-from ..conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64, check_data_url
-from ..engine import prompt_tokens
-from ..errors import MockError, request_id
-from ..models_catalog import context_window
-from ..reply import Candidate, Reply, ToolCall
-from ..response_store import StoredResponse, store_for
-from ..responses import JSONResponse
-from ..strict_schema import check_function, check_response_format
-from ..streaming import event_stream
+from ..core import tokens
+from ..core.answers import Answer, JsonAnswer, StreamAnswer, sse_frame
+from ..core.context import RequestContext
+from ..core.conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64, check_data_url
+from ..core.errors import MockError
+from ..core.reply import Candidate, Reply, ToolCall
+from ..generate.engine import default_reply, prompt_tokens
+from ..generate.models_catalog import context_window
+from ..state.responses import StoredResponse
 from . import openai_common
+from .openai import OpenAI
 from .openai_responses_events import response_events
+from .strict_schema import check_function, check_response_format
 
 DELIVERY_FIELDS = ("stream", "stream_options", "store", "metadata", "user", "safety_identifier", "background")
 SUMMARY_MODES = ("auto", "concise", "detailed")
@@ -45,9 +44,9 @@ def hex_id(prefix: str, *parts: Any) -> str:
 # ---------------------------------------------------------------- request -> Conversation
 
 def parse(ctx: RequestContext) -> Conversation:
-    """The request (with the context `previous_response_id` names) as a Conversation."""
+    """The request (with the context `previous_response_id` names, loaded by `prepare`) as a Conversation."""
     body: dict = ctx.body or {}
-    previous = _previous(ctx, body)
+    previous: StoredResponse | None = ctx.prepared
     key = reply_key(ctx)
     own_items = normalize_input(body.get("input"), key)
     context = (previous.context if previous else []) + own_items
@@ -64,25 +63,31 @@ def parse(ctx: RequestContext) -> Conversation:
     return conv
 
 
-def _previous(ctx: RequestContext, body: dict) -> StoredResponse | None:
+async def load_previous(ctx: RequestContext) -> StoredResponse | None:
+    """The stored response `previous_response_id` names (400 when it is unknown)."""
+    body = ctx.body if isinstance(ctx.body, dict) else {}
     previous_id = body.get("previous_response_id")
     if not previous_id:
         return None
     if body.get("conversation"):
         raise MockError(400, "Cannot use both 'previous_response_id' and 'conversation' parameters.",
                         param="previous_response_id", code="invalid_value")
-    entry = store_for(ctx).get(previous_id)
+    store = ctx.services.state.responses
+    entry = await store.get(previous_id)
     if entry is None:
         raise MockError(400, f"Previous response with id '{previous_id}' not found.",
                         param="previous_response_id", code="previous_response_not_found")
-    settle(entry)
+    if settle(entry):
+        await store.put(entry)
     return entry
 
 
-def settle(entry: StoredResponse) -> None:
-    """A queued background response completes the first time anyone looks at it."""
-    if entry.final is not None:
-        entry.response, entry.final = entry.final, None
+def settle(entry: StoredResponse) -> bool:
+    """A queued background response completes the first time anyone looks at it; whether it changed."""
+    if entry.final is None:
+        return False
+    entry.response, entry.final = entry.final, None
+    return True
 
 
 def normalize_input(value: Any, key: str) -> list[dict]:
@@ -306,9 +311,9 @@ def _fit_context(conv: Conversation, body: dict) -> None:
                          "try again.", param="input", code="context_length_exceeded")
 
 
-# ---------------------------------------------------------------- Reply -> Response object / events
+# ---------------------------------------------------------------- Reply -> Answer object / events
 
-def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Response:
+async def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Answer:
     """The Response object as JSON, or its typed event stream; stored unless `store: false`."""
     body: dict = ctx.body or {}
     extra = conversation.extra.get(EXTRA) or {}
@@ -317,18 +322,18 @@ def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Res
     custom = conversation.extra.get("custom_tools") or set()
     final = response_object(body, reply, key, include=body.get("include") or [], custom_tools=custom)
     chunks = _chunk_plan(final, candidate)
-    queued = body.get("background") is True and not ctx.wants_stream()
+    queued = body.get("background") is True and not ctx.stream
     shown = queued_copy(final) if queued else final
     if body.get("store") is not False:
         context = list(extra.get("context") or []) + [_as_input(item) for item in final["output"]]
-        store_for(ctx).put(StoredResponse(response=shown, input_items=list(extra.get("input_items") or []),
-                                          context=context, final=final if queued else None))
-    headers = {"x-request-id": request_id()}
-    if ctx.wants_stream():
+        await ctx.services.state.responses.put(StoredResponse(
+            response=shown, input_items=list(extra.get("input_items") or []), context=context,
+            final=final if queued else None))
+    if ctx.stream:
         options = body.get("stream_options") or {}
         obfuscate = options.get("include_obfuscation") is not False
-        return event_stream(ctx, response_events(final, chunks, obfuscate=obfuscate), headers=headers)
-    return JSONResponse(shown, headers=headers)
+        return StreamAnswer(response_events(final, chunks, obfuscate=obfuscate))
+    return JsonAnswer(shown)
 
 
 def response_object(body: dict, reply: Reply, key: str, *, include: list[str],
@@ -472,9 +477,67 @@ def cancelled_copy(response: dict) -> dict:
     return {**response, "status": "cancelled", "completed_at": None, "output": [], "usage": None}
 
 
-def replay(ctx: RequestContext, response: dict, starting_after: int | None) -> Response:
+def replay(ctx: RequestContext, response: dict, starting_after: int | None) -> Answer:
     """A stored response as its event stream again (`GET .../{id}?stream=true`)."""
     events = response_events(response, {}, obfuscate=False)
     if starting_after is not None:
         events = events[starting_after + 1:]
-    return event_stream(ctx, events)
+    return StreamAnswer(events)
+
+
+def spend_budget_on_reasoning_first(reply: Reply, limit: int | None) -> None:
+    """`max_output_tokens` covers reasoning too: what reasoning used is gone before any text is written."""
+    candidate = reply.first
+    if limit is None or not reply.usage.reasoning_tokens or candidate.tool_calls:
+        return
+    reasoning = min(reply.usage.reasoning_tokens, limit)
+    text, cut = tokens.truncate(candidate.text or "", limit - reasoning)
+    if cut:
+        candidate.text, candidate.finish = (text or None), "length"
+        reply.usage.reasoning_tokens = reasoning
+        reply.usage.completion_tokens = reasoning + tokens.count(text)
+
+
+def failed_events(frames: list[bytes], index: int, code: str, message: str) -> bytes:
+    """Responses' mid-stream failure: an `error` event, then `response.failed` carrying the response so far."""
+    out = sse_frame({"type": "error", "sequence_number": index, "code": code, "message": message, "param": None},
+                    event="error")
+    for frame in frames[:1]:
+        try:
+            created = orjson.loads(frame.partition(b"data:")[2].strip()).get("response")
+        except (orjson.JSONDecodeError, AttributeError):
+            break
+        if isinstance(created, dict):
+            failed = {**created, "status": "failed", "error": {"code": code, "message": message}}
+            out += sse_frame({"type": "response.failed", "sequence_number": index + 1, "response": failed},
+                             event="response.failed")
+    return out
+
+
+class Responses(OpenAI):
+    """`POST /v1/responses`: stored responses, chaining by `previous_response_id`, the typed event stream."""
+
+    conversational = True
+    handles = ("responses:create",)
+
+    async def prepare(self, ctx: RequestContext) -> None:
+        ctx.prepared = await load_previous(ctx)
+
+    def parse(self, ctx: RequestContext) -> Conversation:
+        return parse(ctx)
+
+    def default_reply(self, ctx: RequestContext, conv: Conversation) -> Reply:
+        return default_reply(conv, key=reply_key(ctx), seed=ctx.seed)
+
+    async def finish_reply(self, ctx: RequestContext, reply: Reply, conv: Conversation) -> None:
+        spend_budget_on_reasoning_first(reply, conv.max_tokens)
+
+    async def render(self, ctx: RequestContext, reply: Reply, conv: Conversation) -> Answer:
+        return await render(ctx, reply, conv)
+
+    def stream_error(self, ctx: RequestContext, error: MockError, frames: list[bytes], index: int) -> bytes:
+        code = error.code or ("rate_limit_exceeded" if error.status == 429 else "server_error")
+        return failed_events(frames, index, code, error.message)
+
+
+RESPONSES = Responses()

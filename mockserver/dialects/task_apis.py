@@ -16,6 +16,9 @@ class TaskDialect(Dialect):
     auth = OPENAI
     keepalive_frame = None
 
+    def retry_extras(self, seconds: float) -> dict[str, str]:
+        return {}
+
 
 class Midjourney(TaskDialect):
     """midjourney-proxy: `{code, description, result, properties}` (4 bad request, 5 failure, 23 queue full)."""
@@ -111,6 +114,9 @@ class Veo(TaskDialect):
     """Veo behind the gateway: OpenAI's envelope."""
 
     name = "veo"
+
+    def retry_extras(self, seconds: float) -> dict[str, str]:
+        return OPENAI.retry_extras(seconds)
 
     def error_body(self, error: MockError, request_id: str) -> Any:
         return OPENAI.error_body(error, request_id)

@@ -5,19 +5,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
-from collections import OrderedDict
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
 
-from .. import tokens
-from ..context import RequestContext
-from ..errors import MockError
+from ..core import tokens
+from ..core.answers import Answer, JsonAnswer, StreamAnswer, sse_frame
+from ..core.context import RequestContext
+from ..core.errors import MockError
 from ..media import audio_duration, content_type, render_audio
 from ..media._seed import seed_bytes
-from ..responses import JSONResponse, sse_frame
-from ..streaming import event_stream
 
 CHARS_PER_SECOND = 15.0  # a relaxed speaking rate at speed 1
 WORDS_PER_SECOND = 2.5
@@ -31,7 +28,7 @@ VOCABULARY = ("the", "a", "project", "team", "meeting", "today", "we", "will", "
               "week", "and", "then", "share", "results", "with", "everyone", "is", "ready", "to", "start", "new",
               "feature", "after", "lunch", "please", "send", "notes", "update", "this", "morning", "call",
               "customer", "schedule", "quickly", "thanks", "again", "good", "work", "on", "release", "our")
-SPOKEN = 256  # how many recent speech outputs remember their text, so transcribing them round-trips
+SPOKEN_TTL_S = 3600.0  # how long speech remembers its text, so transcribing it round-trips (256 kept: state.spoken)
 
 
 def speech_seconds(text: str, speed: float) -> float:
@@ -39,15 +36,11 @@ def speech_seconds(text: str, speed: float) -> float:
     return min(MAX_SPEECH_SECONDS, (0.3 + len(text) / CHARS_PER_SECOND) / speed)
 
 
-def _spoken(ctx: RequestContext) -> OrderedDict[str, str]:
-    return ctx.service("audio.spoken", lambda server: OrderedDict())
-
-
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-async def speech(ctx: RequestContext) -> Response:
+async def speech(ctx: RequestContext) -> Answer:
     """POST audio/speech: audio bytes in `response_format`, or SSE deltas with `stream_format: sse`."""
     body = ctx.body
     text = body["input"]
@@ -58,16 +51,13 @@ async def speech(ctx: RequestContext) -> Response:
     seconds = speech_seconds(text, float(body.get("speed") or 1.0))
     seed = seed_bytes("speech", ctx.seed, body["model"], voice, text, body.get("instructions")).hex()[:16]
     data = await run_in_threadpool(render_audio, fmt, seconds, seed)
-    spoken = _spoken(ctx)
-    spoken[_digest(data)] = text
-    while len(spoken) > SPOKEN:
-        spoken.popitem(last=False)
+    await ctx.services.state.spoken.put(_digest(data), text, SPOKEN_TTL_S)
     if body.get("stream_format") == "sse":
         return speech_events(ctx, data, text, seconds)
-    return Response(data, media_type=content_type(fmt))
+    return Answer(data, media_type=content_type(fmt))
 
 
-def speech_events(ctx: RequestContext, data: bytes, text: str, seconds: float) -> Response:
+def speech_events(ctx: RequestContext, data: bytes, text: str, seconds: float) -> Answer:
     """`speech.audio.delta` events with base64 chunks, then `speech.audio.done` with usage."""
     size = max(1024, math.ceil(len(data) / 8))
     frames = [sse_frame({"type": "speech.audio.delta", "audio": base64.b64encode(data[i:i + size]).decode()},
@@ -76,7 +66,7 @@ def speech_events(ctx: RequestContext, data: bytes, text: str, seconds: float) -
     frames.append(sse_frame({"type": "speech.audio.done", "usage": {"input_tokens": used_in, "output_tokens": used_out,
                                                                     "total_tokens": used_in + used_out}},
                             "speech.audio.done"))
-    return event_stream(ctx, frames)
+    return StreamAnswer(frames)
 
 
 async def upload(ctx: RequestContext) -> tuple[bytes, float]:
@@ -200,7 +190,7 @@ def usage(model: str, duration: float, text: str) -> dict[str, Any]:
             "input_token_details": {"audio_tokens": audio, "text_tokens": 0}}
 
 
-async def answer(ctx: RequestContext, task: str) -> Response:
+async def answer(ctx: RequestContext, task: str) -> Answer:
     """A transcription or translation in the requested response format."""
     body = ctx.body
     model = body["model"]
@@ -210,17 +200,17 @@ async def answer(ctx: RequestContext, task: str) -> Response:
         raise MockError(400, f"response_format '{fmt}' is not compatible with model '{model}'. Use {allowed}.",
                         param="response_format", code="unsupported_value")
     data, duration = await upload(ctx)
-    remembered = _spoken(ctx).get(_digest(data))
+    remembered = await ctx.services.state.spoken.get(_digest(data))
     words = remembered.split() if remembered else transcript_words(duration, ctx.seed)
     transcript = Transcript(words, duration)
     if body.get("stream") is True and is_gpt4o(model):
         return transcript_events(ctx, transcript, usage(model, duration, transcript.text))
     if fmt == "text":
-        return Response(transcript.text + "\n", media_type="text/plain")
+        return Answer(transcript.text + "\n", media_type="text/plain")
     if fmt == "srt":
-        return Response(srt(transcript), media_type="text/plain")
+        return Answer(srt(transcript), media_type="text/plain")
     if fmt == "vtt":
-        return Response(vtt(transcript), media_type="text/plain")
+        return Answer(vtt(transcript), media_type="text/plain")
     language = "english" if task == "translate" else LANGUAGES.get((body.get("language") or "en").lower(),
                                                                    body.get("language") or "english")
     if fmt == "verbose_json":
@@ -229,14 +219,14 @@ async def answer(ctx: RequestContext, task: str) -> Response:
         if "word" in (body.get("timestamp_granularities[]") or []):
             verbose["words"] = transcript.word_times()
         verbose["usage"] = usage(model, duration, transcript.text)
-        return JSONResponse(verbose)
+        return JsonAnswer(verbose)
     if fmt == "diarized_json":
-        return JSONResponse(diarized(transcript, usage(model, duration, transcript.text)))
+        return JsonAnswer(diarized(transcript, usage(model, duration, transcript.text)))
     result: dict[str, Any] = {"text": transcript.text, "usage": usage(model, duration, transcript.text)}
     if "logprobs" in (body.get("include[]") or []) and is_gpt4o(model):
         result["logprobs"] = [{"token": piece, "logprob": -0.01 * (1 + i % 5), "bytes": list(piece.encode())}
                               for i, piece in enumerate(tokens.split(transcript.text))]
-    return JSONResponse(result)
+    return JsonAnswer(result)
 
 
 def diarized(transcript: Transcript, used: dict) -> dict[str, Any]:
@@ -247,20 +237,20 @@ def diarized(transcript: Transcript, used: dict) -> dict[str, Any]:
             "segments": segments, "usage": used}
 
 
-def transcript_events(ctx: RequestContext, transcript: Transcript, used: dict) -> Response:
+def transcript_events(ctx: RequestContext, transcript: Transcript, used: dict) -> Answer:
     """Streaming transcription: `transcript.text.delta` per word, then `transcript.text.done`."""
     frames = [sse_frame({"type": "transcript.text.delta", "delta": piece}, "transcript.text.delta")
               for piece in tokens.split(transcript.text)]
     frames.append(sse_frame({"type": "transcript.text.done", "text": transcript.text, "usage": used},
                             "transcript.text.done"))
-    return event_stream(ctx, frames)
+    return StreamAnswer(frames)
 
 
-async def transcribe(ctx: RequestContext) -> Response:
+async def transcribe(ctx: RequestContext) -> Answer:
     """POST audio/transcriptions (multipart)."""
     return await answer(ctx, "transcribe")
 
 
-async def translate(ctx: RequestContext) -> Response:
+async def translate(ctx: RequestContext) -> Answer:
     """POST audio/translations (multipart): always English."""
     return await answer(ctx, "translate")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
 
-from .. import models_catalog, tokens
-from ..context import RequestContext
-from ..errors import MockError
+from ..core import tokens
+from ..core.answers import Answer, JsonAnswer
+from ..core.context import RequestContext
+from ..core.errors import MockError
+from ..generate import models_catalog
 from ..media.embeddings import embed, to_base64
-from ..responses import JSONResponse
 
 DEFAULT_DIMENSIONS = 1536
 MAX_DIMENSIONS = 4096
@@ -63,7 +63,7 @@ def count_tokens(item: str | list[int], index: int, many: bool) -> int:
     return used
 
 
-async def create(ctx: RequestContext) -> Response:
+async def create(ctx: RequestContext) -> Answer:
     """POST embeddings: one entry per input, in input order."""
     body = ctx.body
     model = body["model"]
@@ -75,5 +75,5 @@ async def create(ctx: RequestContext) -> Response:
     as_base64 = body.get("encoding_format") == "base64"
     data = [{"object": "embedding", "index": i, "embedding": to_base64(v) if as_base64 else v}
             for i, v in enumerate(vectors)]
-    return JSONResponse({"object": "list", "data": data, "model": model,
+    return JsonAnswer({"object": "list", "data": data, "model": model,
                          "usage": {"prompt_tokens": used, "total_tokens": used}})

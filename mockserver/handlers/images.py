@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from PIL import Image
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
 
-from .. import tokens
-from ..assets import asset_seed, image_url, render_svg
-from ..context import RequestContext
-from ..errors import MockError
+from ..core import tokens
+from ..core.answers import Answer, JsonAnswer
+from ..core.context import RequestContext
+from ..core.errors import MockError
 from ..media import aspect_ratio_size, parse_size, render_image
-from ..responses import JSONResponse
+from ..media._lazy import lazy_import
+from ..media.assets import asset_seed, image_url, render_svg
+
+Image = lazy_import("PIL.Image")
 
 SIZES = {
     "dall-e-2": ("256x256", "512x512", "1024x1024"),
@@ -108,7 +109,7 @@ def gpt_image_quality(value: str | None) -> str:
 
 
 async def openai_images(ctx: RequestContext, body: dict, model: str, size: tuple[int, int], *,
-                        key: Any, image_tokens: int = 0, default_format: str = "url") -> Response:
+                        key: Any, image_tokens: int = 0, default_format: str = "url") -> Answer:
     """The OpenAI images answer for a generation or an edit."""
     prompt = body["prompt"]
     n = body.get("n") or 1
@@ -134,10 +135,10 @@ async def openai_images(ctx: RequestContext, body: dict, model: str, size: tuple
         answer.update(background="transparent" if body.get("background") == "transparent" else "opaque",
                       output_format=fmt, quality=quality, size=f"{size[0]}x{size[1]}",
                       usage=gpt_image_usage(prompt, size, quality, image_tokens))
-    return JSONResponse(answer)
+    return JsonAnswer(answer)
 
 
-async def generate(ctx: RequestContext) -> Response:
+async def generate(ctx: RequestContext) -> Answer:
     """POST images/generations (OpenAI models, Flux) and Recraft's generations."""
     body = ctx.body
     if ctx.operation.operation_id == "recraftGenerateImage":
@@ -150,7 +151,7 @@ async def generate(ctx: RequestContext) -> Response:
     return await openai_images(ctx, body, model, size, key="generate")
 
 
-async def recraft_generate(ctx: RequestContext, body: dict) -> Response:
+async def recraft_generate(ctx: RequestContext, body: dict) -> Answer:
     """Recraft: raster styles answer WEBP, vector styles SVG; each image has an `image_id`."""
     model = body.get("model") or "recraftv3"
     size = size_of(body.get("size"), model)
@@ -163,7 +164,7 @@ async def recraft_generate(ctx: RequestContext, body: dict) -> Response:
                                 else {"url": picture.url(ctx)})
         item["image_id"] = uuid_from(seed)
         data.append(item)
-    return JSONResponse({"created": int(time.time()), "data": data})
+    return JsonAnswer({"created": int(time.time()), "data": data})
 
 
 def uuid_from(seed: str) -> str:
@@ -231,7 +232,7 @@ def closest_size(upload: Upload) -> tuple[int, int]:
     return (1536, 1024) if ratio > 1.2 else (1024, 1536) if ratio < 1 / 1.2 else (1024, 1024)
 
 
-async def edit(ctx: RequestContext) -> Response:
+async def edit(ctx: RequestContext) -> Answer:
     """POST images/edits (multipart): image (or image[]), optional mask of the same size."""
     body = ctx.body
     model = body.get("model") or "dall-e-2"
@@ -257,7 +258,7 @@ RECRAFT_OUTPUT = {
 }
 
 
-async def recraft_process(ctx: RequestContext) -> Response:
+async def recraft_process(ctx: RequestContext) -> Answer:
     """Recraft vectorize / remove background / upscale: one uploaded image in, `{"image": {...}}` out."""
     source = (await read_image(ctx, ("file",), "file"))[0]
     fmt, factor = RECRAFT_OUTPUT.get(ctx.operation.operation_id, ("png", 1))
@@ -267,7 +268,7 @@ async def recraft_process(ctx: RequestContext) -> Response:
                                                      tokens.stable_id(source.data)))
     image = ({"b64_json": await picture.b64()} if ctx.body.get("response_format") == "b64_json"
              else {"url": picture.url(ctx)})
-    return JSONResponse({"image": image})
+    return JsonAnswer({"image": image})
 
 
 IDEOGRAM_AREA = 1024 * 1024
@@ -292,7 +293,7 @@ def ideogram_size(body: dict, default: tuple[int, int] = (1024, 1024)) -> tuple[
     return (round(math.sqrt(IDEOGRAM_AREA * value) / 16) * 16, round(math.sqrt(IDEOGRAM_AREA / value) / 16) * 16)
 
 
-async def ideogram(ctx: RequestContext) -> Response:
+async def ideogram(ctx: RequestContext) -> Answer:
     """Ideogram 3.0 generate / edit / remix (synchronous): `{created, data: [{prompt, resolution, seed, url, ...}]}`."""
     body = ctx.body
     op = ctx.operation.operation_id
@@ -323,4 +324,4 @@ async def ideogram(ctx: RequestContext) -> Response:
         picture = Picture(size[0], size[1], "png", asset_seed(ctx.seed, op, prompt, key, seed))
         data.append({"prompt": prompt, "resolution": f"{size[0]}x{size[1]}", "is_image_safe": True, "seed": seed,
                      "url": picture.url(ctx), "style_type": body.get("style_type") or "GENERAL"})
-    return JSONResponse({"created": datetime.now(timezone.utc).isoformat(), "data": data})
+    return JsonAnswer({"created": datetime.now(timezone.utc).isoformat(), "data": data})

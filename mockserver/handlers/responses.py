@@ -1,75 +1,54 @@
-"""OpenAI Responses API: create, retrieve, delete, cancel, list input items."""
+"""OpenAI Responses API, the stored-response operations: retrieve, delete, cancel, list input items.
+
+`POST /v1/responses` itself is answered by the Responses dialect (`dialects/openai_responses.py`).
+"""
 
 from __future__ import annotations
 
-from starlette.responses import Response
-
-from .. import tokens
-from ..context import RequestContext
+from ..core.answers import Answer, JsonAnswer
+from ..core.context import RequestContext
+from ..core.errors import MockError
 from ..dialects import openai_responses as dialect
-from ..engine import default_reply
-from ..errors import MockError
-from ..reply import Reply
-from ..response_store import StoredResponse, store_for
-from ..responses import JSONResponse
+from ..state.responses import StoredResponse
 
 
-async def create(ctx: RequestContext) -> Response:
-    """`POST /v1/responses`: the default reply in the Responses shape, JSON or streamed."""
-    conversation = ctx.conversation(dialect.parse)
-    reply = default_reply(conversation, key=dialect.reply_key(ctx), seed=ctx.seed)
-    _spend_budget_on_reasoning_first(reply, conversation.max_tokens)
-    return dialect.render(ctx, reply, conversation)
-
-
-def _spend_budget_on_reasoning_first(reply: Reply, limit: int | None) -> None:
-    """`max_output_tokens` covers reasoning too: what reasoning used is gone before any text is written."""
-    candidate = reply.first
-    if limit is None or not reply.usage.reasoning_tokens or candidate.tool_calls:
-        return
-    reasoning = min(reply.usage.reasoning_tokens, limit)
-    text, cut = tokens.truncate(candidate.text or "", limit - reasoning)
-    if cut:
-        candidate.text, candidate.finish = (text or None), "length"
-        reply.usage.reasoning_tokens = reasoning
-        reply.usage.completion_tokens = reasoning + tokens.count(text)
-
-
-async def retrieve(ctx: RequestContext) -> Response:
+async def retrieve(ctx: RequestContext) -> Answer:
     """The stored Response (a queued background one has completed by now); `?stream=true` replays its events."""
-    entry = _stored(ctx)
-    dialect.settle(entry)
+    entry = await _stored(ctx)
+    if dialect.settle(entry):
+        await ctx.services.state.responses.put(entry)
     if ctx.query.get("stream", "").lower() == "true":
         after = ctx.query.get("starting_after")
         if after is not None and not after.lstrip("-").isdigit():
             raise MockError(400, "Invalid 'starting_after': expected an integer.", param="starting_after",
                             code="invalid_type")
         return dialect.replay(ctx, entry.response, int(after) if after is not None else None)
-    return JSONResponse(entry.response)
+    return JsonAnswer(entry.response)
 
 
-async def delete(ctx: RequestContext) -> Response:
+async def delete(ctx: RequestContext) -> Answer:
     """Forget a stored response."""
     response_id = ctx.path_params["response_id"]
-    if not store_for(ctx).delete(response_id):
+    if not await ctx.services.state.responses.delete(response_id):
         raise _not_found(response_id)
-    return JSONResponse({"id": response_id, "object": "response", "deleted": True})
+    return JsonAnswer({"id": response_id, "object": "response", "deleted": True})
 
 
-async def cancel(ctx: RequestContext) -> Response:
+async def cancel(ctx: RequestContext) -> Answer:
     """Cancel a queued background response; anything already finished cannot be cancelled."""
-    entry = _stored(ctx)
+    entry = await _stored(ctx)
     status = entry.response["status"]
     if entry.final is not None:
         entry.response, entry.final = dialect.cancelled_copy(entry.final), None
+        await ctx.services.state.responses.put(entry)
     elif status != "cancelled":
         raise MockError(400, f"Cannot cancel a {status} response.", param=None, code=None)
-    return JSONResponse(entry.response)
+    return JsonAnswer(entry.response)
 
 
-async def input_items(ctx: RequestContext) -> Response:
+async def input_items(ctx: RequestContext) -> Answer:
     """A cursor page of the request's own input items (`order`, `after`, `before`, `limit`)."""
-    entry = _stored(ctx)
+    entry = await _stored(ctx)
     items = list(entry.input_items)
     if ctx.query.get("order", "desc") == "desc":
         items.reverse()
@@ -85,15 +64,15 @@ async def input_items(ctx: RequestContext) -> Response:
         items, ids = (items[position + 1:], ids[position + 1:]) if keep_after else (items[:position], ids[:position])
     limit = int(ctx.query.get("limit", 20))
     page = items[:limit]
-    return JSONResponse({"object": "list", "data": page,
+    return JsonAnswer({"object": "list", "data": page,
                          "first_id": page[0].get("id") if page else None,
                          "last_id": page[-1].get("id") if page else None,
                          "has_more": len(items) > limit})
 
 
-def _stored(ctx: RequestContext) -> StoredResponse:
+async def _stored(ctx: RequestContext) -> StoredResponse:
     response_id = ctx.path_params["response_id"]
-    entry = store_for(ctx).get(response_id)
+    entry = await ctx.services.state.responses.get(response_id)
     if entry is None:
         raise _not_found(response_id)
     return entry

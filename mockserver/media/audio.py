@@ -9,9 +9,10 @@ from array import array
 from fractions import Fraction
 from functools import lru_cache
 
-import av
-
+from ._lazy import lazy_import
 from ._seed import seed_bytes
+
+av = lazy_import("av")
 
 CONTENT_TYPES = {
     "mp3": "audio/mpeg",

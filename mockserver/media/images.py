@@ -6,9 +6,12 @@ import io
 import re
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont
-
+from ._lazy import lazy_import
 from ._seed import seed_bytes
+
+Image = lazy_import("PIL.Image")
+ImageDraw = lazy_import("PIL.ImageDraw")
+ImageFont = lazy_import("PIL.ImageFont")
 
 MAX_SIDE = 4096
 FORMATS = {"png": "PNG", "jpeg": "JPEG", "jpg": "JPEG", "webp": "WEBP", "gif": "GIF"}

@@ -8,9 +8,10 @@ import tempfile
 from fractions import Fraction
 from functools import lru_cache
 
-import av
-
+from ._lazy import lazy_import
 from .images import picture
+
+av = lazy_import("av")
 
 MAX_SIDE = 4096
 MAX_SECONDS = 120.0

@@ -32,6 +32,8 @@ def authenticate(ctx: "RequestContext", allowed: tuple[str, ...]) -> None:
         return
     dialect = ctx.dialect.auth or ctx.dialect
     if not ctx.api_key:
+        ctx.dialect = dialect  # the key check answers in its own words (the gateway's, for the task APIs)
         raise dialect.missing_key()
     if allowed and ctx.api_key not in allowed:
+        ctx.dialect = dialect
         raise dialect.invalid_key(ctx.api_key)

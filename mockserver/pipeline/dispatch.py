@@ -8,12 +8,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..core.answers import Answer, JsonAnswer, StreamAnswer
+from ..core.answers import Answer, StreamAnswer
 from ..core.context import RequestContext, header_dict
 from ..core.errors import MockError
 from ..state.journal import JournalEntry
 from . import pace
 from .auth import authenticate
+from .examples import default_example, example_answer, prefer_error
+from .logline import request_line, selection_trace
 from .route import Router
 from .select import EXAMPLE, Decision, select
 from .validate import decide_stream, read_body, validate_parameters
@@ -66,8 +68,6 @@ class Pipeline:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         started = time.perf_counter()
         ctx = RequestContext(scope, receive, self.services, header_dict(scope["headers"]))
-        if self.debug:
-            ctx.trace = []
         label = None
         try:
             answer = await self.answer(ctx)
@@ -94,10 +94,10 @@ class Pipeline:
             ctx.dialect = self._dialect_for_path(ctx.path)
             ctx.request_id = ctx.dialect.new_request_id()
             if match is None:
-                raise MockError(404, f"Invalid URL ({ctx.method} {ctx.path})", code="unknown_url")
+                raise MockError(404, f"Invalid URL ({ctx.method} {ctx.path})", code="")
             allowed = ", ".join(match.allowed)
             raise MockError(405, f"Method {ctx.method} is not allowed on {ctx.path}; allowed: {allowed}.",
-                            code="method_not_allowed", headers={"allow": allowed})
+                            code="", headers={"allow": allowed})
         binding = self.bindings[match.operation.operation_id]
         ctx.operation = binding.operation
         ctx.path_params = match.path_params
@@ -110,7 +110,7 @@ class Pipeline:
         ctx.stream = decide_stream(ctx)
         if binding.converses:
             await dialect.prepare(ctx)
-        decision = ctx.decision = await select(ctx)
+        decision = ctx.decision = await select(ctx, binding.answers_itself)
         return await answer_for(ctx, decision, binding)
 
     def _error(self, ctx: RequestContext, error: MockError) -> Answer:
@@ -134,9 +134,10 @@ class Pipeline:
             scenario=decision.scenario if decision else None, skipped=decision.skipped if decision else None,
             misses=decision.misses if decision else None))
         if not self.quiet:
-            log.info("%s %s %d %s %.1fms", ctx.method, ctx.path, answer.status_code, label, elapsed)
-            if ctx.trace:
-                log.debug("  selection: %s", "; ".join(ctx.trace))
+            log.info("%s", request_line(ctx, answer, label, elapsed))
+            if self.debug:
+                for line in selection_trace(ctx, label):
+                    log.debug("  %s", line)
 
 
 async def answer_for(ctx: RequestContext, decision: Decision, binding: Binding) -> Answer:
@@ -144,18 +145,20 @@ async def answer_for(ctx: RequestContext, decision: Decision, binding: Binding) 
     from ..scenarios import act  # the scenario step's own effects (faults, raw bodies, stream plans)
 
     step = decision.step
-    if step is not None:
+    if step is not None or decision.error is not None:
         done = await act.before_reply(ctx, decision)
         if done is not None:
             return done
     if decision.example is not None:
-        return example_answer(decision.example)
+        return example_answer(ctx, decision.example)
     if decision.status is not None:
         if decision.status >= 400:
             return ctx.dialect.error_answer(prefer_error(ctx, decision.status), ctx.request_id)
         return Answer(status_code=decision.status)
     if decision.source == EXAMPLE or not binding.answers_itself:
         return default_example(ctx)
+    if step is not None and step.reply is not None and not binding.converses:
+        decision.outcome(f"skipped: {ctx.operation.operation_id} has no conversation to script: default behaviour")
     if binding.converses:
         answer = await converse(ctx, decision)
     else:
@@ -182,31 +185,3 @@ async def converse(ctx: RequestContext, decision: Decision) -> Answer:
     if scripted:
         act.apply_usage(decision, reply)
     return await dialect.render(ctx, reply, conv)
-
-
-def prefer_error(ctx: RequestContext, status: int) -> MockError:
-    """The error a `Prefer: code=N` asks for, with the retry headers real APIs send with it."""
-    return MockError(status, f"Simulated {status} error (Prefer: code={status}).")
-
-
-def example_answer(example: "Example") -> Answer:
-    """An example as the response it documents."""
-    value: Any = example.value
-    headers = example.headers or None
-    if example.media_type.startswith("application/json") or not isinstance(value, (str, bytes)):
-        return JsonAnswer(value, status_code=example.status, headers=headers)
-    if example.media_type == "text/event-stream":
-        text = value.encode() if isinstance(value, str) else value
-        return StreamAnswer([text], status_code=example.status, headers=headers)
-    return Answer(value, status_code=example.status, media_type=example.media_type, headers=headers)
-
-
-def default_example(ctx: RequestContext) -> Answer:
-    """The documented example (the streamed one when the client asked for a stream)."""
-    op = ctx.operation
-    example = op.example(status=op.success_status, media_type="text/event-stream") if ctx.stream else None
-    example = example or op.default_example()
-    if example is None:
-        return JsonAnswer({}, status_code=op.success_status)
-    return example_answer(example)
-

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from ..spec.model import Operation
 
 PARAM = re.compile(r"\{([^}/]+)\}")
+METHOD_TEMPLATE = re.compile(r"^(?P<prefix>[^{]*)\{[^}/]+\}:(?P<method>\w+)$")  # /v1beta/models/{model}:countTokens
+METHOD_CALL = re.compile(r"^[^:/]+:(?P<method>[A-Za-z]\w*)$")  # x:unknownMethod (not ft:gpt-4o:org::id)
 CACHE_SIZE = 2048
 
 
@@ -60,7 +62,11 @@ class Router:
         for path in ordered:
             self.buckets.setdefault(_bucket(path), []).append((compile_template(path), templated[path], _names(path)))
         self._cache: OrderedDict[tuple[str, str], Match | None] = OrderedDict()
-        self._prefixes = sorted(((op.path.split("{", 1)[0], op) for op in operations), key=lambda p: -len(p[0]))
+        self.custom_methods: dict[str, set[str]] = {}  # path prefix -> the `:method`s served under it
+        for template in templated:
+            found = METHOD_TEMPLATE.match(template)
+            if found:
+                self.custom_methods.setdefault(found.group("prefix"), set()).add(found.group("method"))
 
     def match(self, method: str, path: str) -> Match | None:
         """The operation for (method, path); a Match with `allowed` when only the method is wrong."""
@@ -79,6 +85,8 @@ class Router:
         return found
 
     def _match_templated(self, method: str, path: str) -> Match | None:
+        if self.unknown_custom_method(path):
+            return None
         fallback: Match | None = None
         for regex, methods, names in self.buckets.get(_bucket(path), ()):
             found = regex.match(path)
@@ -92,13 +100,27 @@ class Router:
                 fallback = Match(None, params, tuple(sorted(methods)))
         return fallback
 
+    def unknown_custom_method(self, path: str) -> bool:
+        """`/v1beta/models/x:unknownMethod`: a `:method` call that no operation under that prefix serves."""
+        for prefix, methods in self.custom_methods.items():
+            if path.startswith(prefix):
+                found = METHOD_CALL.match(path[len(prefix):])
+                if found and found.group("method") not in methods:
+                    return True
+        return False
+
     def nearest(self, path: str) -> "Operation | None":
-        """The operation whose literal path start is the longest prefix of `path` (to pick an error dialect)."""
-        best, best_len = None, -1
-        for literal, op in self._prefixes:
-            common = _common_prefix_length(literal, path)
-            if common > best_len:
-                best, best_len = op, common
+        """The operation whose path shares the longest prefix with `path` (to pick an error dialect).
+
+        On a tie the first in spec order wins, except that a `:method` path prefers `:method` operations.
+        """
+        calls = ":" in path.rsplit("/", 1)[-1]
+        best, best_key = None, (-1, False)
+        for op in self.operations:
+            literal = op.path.split("{", 1)[0]
+            key = (_common_prefix_length(literal, path), calls and METHOD_TEMPLATE.match(op.path) is not None)
+            if key > best_key:
+                best, best_key = op, key
         return best
 
 

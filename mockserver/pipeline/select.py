@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import MockError
+from .examples import documented
 
 if TYPE_CHECKING:
     from ..core.context import RequestContext
@@ -27,8 +28,10 @@ class Decision:
     status: int | None = None           # Prefer: code=N with no documented example
     error: MockError | None = None      # answer with this error (a scenario's rate limit)
     headers: dict[str, str] = field(default_factory=dict)  # added to whatever answers (rate-limit headers)
-    scenario: dict[str, Any] | None = None  # the journal's account: name, why, key, step, outcome
+    scenario: dict[str, Any] | None = None  # the journal's account: name, why, key (redacted), step, outcome
+    scenario_key: str = ""              # the key the scenario's position is kept by (as is)
     misses: Any = None                  # nearest scenarios that did not match (built when the journal is read)
+    considered: int | None = None       # how many scenarios could have answered
     skipped: dict[str, Any] | None = None   # X-Mock-Scenario named one that does not apply here
 
     def outcome(self, text: str) -> None:
@@ -61,29 +64,28 @@ def prefer_decision(ctx: "RequestContext") -> Decision | None:
     if code is None and name is None:
         return None
     status = int(code) if code and code.isdigit() else None
-    example = ctx.operation.example(status=status, name=name)
+    example = documented(ctx, status, name)
     if example is None and name is not None and status is None:
         raise MockError(400, f"Prefer: example={name} names no documented example of "
                              f"{ctx.operation.operation_id}.", code="unknown_example")
     if example is None and (status is None or not 100 <= status <= 599):
         raise MockError(400, f"Prefer: code={code} is not an HTTP status.", code="invalid_prefer")
-    ctx.note(f"Prefer: {header or query_string.decode('latin-1')}")
     return Decision(PREFER, f"prefer:{name or code}", example=example, status=None if example else status)
 
 
-async def select(ctx: "RequestContext") -> Decision:
+async def select(ctx: "RequestContext", answers_itself: bool) -> Decision:
     """A matching scenario, else `Prefer`, else the operation's default behaviour, else its example."""
     scenarios = ctx.services.scenarios
     looked = await scenarios.select(ctx) if scenarios is not None else None
     if looked is not None and looked.source == SCENARIO:
         return looked
     decision = prefer_decision(ctx)
-    if decision is None and ctx.operation.answers_itself:
+    if decision is None and answers_itself:
         decision = Decision(DEFAULT, ctx.operation.handler_name or "default")
     if decision is None:
-        ctx.note("no handler: the documented example")
         decision = Decision(EXAMPLE, "example")
     if looked is not None:  # scenarios looked: keep their account (a pass, a rate limit let through, misses)
         decision.scenario, decision.misses, decision.skipped = looked.scenario, looked.misses, looked.skipped
+        decision.considered = looked.considered
         decision.headers.update(looked.headers)
     return decision

@@ -25,6 +25,8 @@ async def before_reply(ctx: "RequestContext", decision: "Decision") -> Answer | 
     if decision.error is not None:
         return ctx.dialect.error_answer(decision.error, ctx.request_id)
     step = decision.step
+    if step is None:
+        return None
     if step.task is not None:
         plan = {k: v for k, v in step.task.items() if k in TASK_KEYS}
         if isinstance(plan.get("fail_at"), (int, float)) and plan["fail_at"] > 1:
@@ -45,12 +47,14 @@ async def before_reply(ctx: "RequestContext", decision: "Decision") -> Answer | 
             decision.outcome(f"fault {fault.status}")
             return ctx.dialect.error_answer(fault_error(fault), ctx.request_id)
     if step.stream is not None and ctx.stream:
-        seed = f"{ctx.seed}:{decision.scenario['name']}:{decision.scenario['key']}:{decision.step_index}"
+        seed = f"{ctx.seed}:{decision.scenario['name']}:{decision.scenario_key}:{decision.step_index}"
         ctx.stream_plan = render.stream_plan(ctx, step.stream, seed)
         decision.outcome("default reply with the scenario's stream timing and faults")
     if step.raw is not None:
         decision.outcome("raw response")
-        return raw_answer(ctx, step.raw)
+        name = decision.scenario["name"]
+        count = await ctx.services.state.counters.peek(name, decision.scenario_key)
+        return raw_answer(ctx, step.raw, {"scenario": name, "count": count})
     return None
 
 
@@ -68,7 +72,7 @@ async def scripted_reply(ctx: "RequestContext", decision: "Decision", conv: "Con
         return None
     name = decision.scenario["name"]
     key = ctx.fingerprint(name, decision.step_index)
-    count = await ctx.services.state.counters.peek(name, decision.scenario["key"])
+    count = await ctx.services.state.counters.peek(name, decision.scenario_key)
     reply = render.build_reply(step.reply, ctx, conv, key, {"scenario": name, "count": count}, _chunk_size(ctx, decision))
     decision.outcome("scripted reply")
     return reply
@@ -93,12 +97,12 @@ def _chunk_size(ctx: "RequestContext", decision: "Decision") -> int | None:
     return stream.chunk_size if stream is not None and ctx.stream else None
 
 
-def raw_answer(ctx: "RequestContext", raw: RawSpec) -> Answer:
+def raw_answer(ctx: "RequestContext", raw: RawSpec, extra: dict[str, Any]) -> Answer:
     """The exact response a scenario wrote (templated); events go through the stream plan."""
     conv = ctx.conversation if "{{" in repr(raw.body) + repr(raw.events) and _parses(ctx) else None
     if raw.events is not None:
         frames = []
-        for event in render.template(raw.events, ctx, conv, {}):
+        for event in render.template(raw.events, ctx, conv, extra):
             if isinstance(event, str):
                 frames.append(event.encode() if event.endswith("\n\n") else (event + "\n\n").encode())
             else:
@@ -108,7 +112,7 @@ def raw_answer(ctx: "RequestContext", raw: RawSpec) -> Answer:
             from ..pipeline.pace import paced
             answer.frames = paced(answer.frames, ctx.stream_plan)
         return answer
-    body: Any = render.template(raw.body, ctx, conv, {})
+    body: Any = render.template(raw.body, ctx, conv, extra)
     if isinstance(body, str):
         media = raw.headers.get("content-type") or raw.headers.get("Content-Type") or "text/plain"
         return Answer(body, status_code=raw.status, headers=raw.headers or None, media_type=media)

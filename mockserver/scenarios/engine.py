@@ -213,7 +213,7 @@ class ScenarioEngine:
                 return limited
         if scenario.on_tool_result is not None and view.conversation.pending_tool_results():
             account["step"] = "on_tool_result"
-            return self._step(scenario.on_tool_result, "on_tool_result", label, account, headers)
+            return self._step(scenario.on_tool_result, "on_tool_result", label, account, headers, key)
         position = await self.counters.advance(scenario.name, key)
         count = len(scenario.steps)
         if scenario.mode == "once" and position >= count:
@@ -229,13 +229,15 @@ class ScenarioEngine:
                 account["outcome"] = (f"probability {step.probability}: not this time (draw {draw:.3f}): "
                                       "default behaviour")
                 return Decision(DEFAULT, "default", scenario=account, headers=headers)
-        return self._step(step, index, label, account, headers)
+        return self._step(step, index, label, account, headers, key)
 
-    def _step(self, step: Step, index: int | str, label: str, account: dict, headers: dict[str, str]) -> Decision:
+    def _step(self, step: Step, index: int | str, label: str, account: dict, headers: dict[str, str],
+              key: str) -> Decision:
         if not step.answers():
             account["outcome"] = "default behaviour" if not headers else "default reply with rate-limit headers"
             return Decision(DEFAULT, "default" if not headers else label, scenario=account, headers=headers)
-        return Decision(SCENARIO, label, step=step, step_index=index, scenario=account, headers=headers)
+        return Decision(SCENARIO, label, step=step, step_index=index, scenario=account, headers=headers,
+                        scenario_key=key)
 
     async def _rate_limit(self, ctx: "RequestContext", scenario: Scenario, view: RequestView, account: dict,
                           headers: dict[str, str]) -> Decision | None:

@@ -6,6 +6,7 @@ scenario positions / draws / rate windows 100,000 keys (LRU), timed caches 10,00
 
 from __future__ import annotations
 
+from .jobs import JobTable
 from .journal import Journal, JournalEntry
 from .memory import BoundedDict, ScenarioCounters, TimedCache
 from .responses import ResponseStore, StoredResponse
@@ -17,6 +18,7 @@ class State:
     def __init__(self) -> None:
         self.journal = Journal()
         self.responses = ResponseStore()
+        self.jobs = JobTable()
         self.counters = ScenarioCounters()
         self.prompt_cache = TimedCache()
         self.spoken = TimedCache(limit=256)
@@ -26,5 +28,5 @@ class State:
         self.counters.reset()
 
 
-__all__ = ["BoundedDict", "Journal", "JournalEntry", "ResponseStore", "ScenarioCounters", "State",
+__all__ = ["BoundedDict", "JobTable", "Journal", "JournalEntry", "ResponseStore", "ScenarioCounters", "State",
            "StoredResponse", "TimedCache"]

@@ -62,7 +62,7 @@ async def _follow(tasks: "TaskStore", job: "Job", render: Callable[["Job", Tick]
             post = _due(job, state, render)
             if post is not None:
                 await post  # in order: a hook sees submitted, then running, then the end
-            if state.done or tasks.jobs.get(job.id) is not job:
+            if state.done or await tasks.get(job.id) is not job:
                 return
             wait = next_change(job.plan, job.submitted_at, at)
             if wait is None:

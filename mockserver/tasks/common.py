@@ -7,23 +7,23 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..context import RequestContext
-from ..errors import MockError
+from ..core.context import RequestContext
+from ..core.errors import MockError
 from . import callbacks
 from .clock import JobPlan, Tick, plan_from_request, strip_markers
-from .store import Job, TaskStore, store_of
+from .store import Job, TaskStore
 
 Render = Callable[[Job, Tick], Any]
 
 
 def store(ctx: RequestContext) -> TaskStore:
     """The server's task store."""
-    return store_of(ctx.server)
+    return ctx.services.tasks
 
 
-def path_job(ctx: RequestContext, family: str, missing: Exception) -> Job:
+async def path_job(ctx: RequestContext, family: str, missing: Exception) -> Job:
     """The job the path names (`{task_id}` or `{id}`), or the family's not-found error."""
-    job = store(ctx).get(ctx.path_params.get("task_id") or ctx.path_params.get("id") or "", family)
+    job = await store(ctx).get(ctx.path_params.get("task_id") or ctx.path_params.get("id") or "", family)
     if job is None:
         raise missing
     return job
@@ -35,8 +35,8 @@ def body(ctx: RequestContext) -> dict[str, Any]:
 
 
 def request_plan(ctx: RequestContext, texts: list[Any], param: str | None = None) -> JobPlan:
-    """The job's plan: a scenario's `ctx.notes['task_plan']`, else headers and prompt markers."""
-    given = ctx.notes.get("task_plan")
+    """The job's plan: a scenario's `ctx.task_plan`, else headers and prompt markers."""
+    given = ctx.task_plan
     if isinstance(given, dict):
         given = JobPlan(**given)
     if isinstance(given, JobPlan):
@@ -47,25 +47,25 @@ def request_plan(ctx: RequestContext, texts: list[Any], param: str | None = None
         raise MockError(400, f"Invalid mock task control: {exc}", param=param) from None
 
 
-def create_job(ctx: RequestContext, *, family: str, kind: str, job_id: Callable[[bytes], str],
+async def create_job(ctx: RequestContext, *, family: str, kind: str, job_id: Callable[[bytes], str],
                params: dict[str, Any], texts: list[Any], render: Render | None = None,
                notify_url: str | None = None, parent_id: str | None = None, param: str | None = None) -> Job:
     """Create, store and (when it has a hook) watch a job."""
     tasks = store(ctx)
     plan = tasks.effective(request_plan(ctx, texts, param))
-    material = tasks.new_id(family, kind, ctx.fingerprint(ctx.operation.operation_id, parent_id))
+    material = await tasks.new_id(family, kind, ctx.fingerprint(ctx.operation.operation_id, parent_id))
     job = Job(id=job_id(material), family=family, kind=kind, submitted_at=time.time(), plan=plan,
               params=params, seed=material.hex()[:16], base_url=ctx.base_url,
-              notify_url=notify_url or None, parent_id=parent_id, links=tasks.links(ctx.server.spec))
-    tasks.add(job)
+              notify_url=notify_url or None, parent_id=parent_id, links=tasks.links(ctx.services.spec))
+    await tasks.add(job)
     if job.notify_url and render is not None:
         callbacks.watch(tasks, job, render)
     return job
 
 
-def polled(ctx: RequestContext, job: Job, render: Render | None = None) -> Tick:
+async def polled(ctx: RequestContext, job: Job, render: Render | None = None) -> Tick:
     """A fetch of `job`: moves poll-based jobs and sends any due callback."""
-    state = store(ctx).tick(job, poll=True)
+    state = await store(ctx).poll(job)
     if job.notify_url and render is not None:
         callbacks.notify_if_changed(job, state, render)
     return state

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import Response
+from ..core.answers import Answer
 
-from ..assets import video_url
-from ..context import RequestContext
-from ..errors import MockError
-from ..responses import JSONResponse
+from ..media.assets import video_url
+from ..core.context import RequestContext
+from ..core.errors import MockError
+from ..core.answers import JsonAnswer, StreamAnswer
 from .clock import Tick
 from .common import body, clean, create_job, polled, sec, store
 from .store import Job, as_digits, derived
@@ -41,7 +41,7 @@ def query(job: Job, state: Tick) -> dict[str, Any]:
     return out
 
 
-async def submit(ctx: RequestContext) -> Response:
+async def submit(ctx: RequestContext) -> Answer:
     """Create a video task; answers `{task_id, base_resp}`."""
     data = body(ctx)
     resolution = str(data.get("resolution") or "768P").upper()
@@ -50,28 +50,28 @@ async def submit(ctx: RequestContext) -> Response:
     duration = float(data.get("duration") or 6)
     if resolution == "1080P" and duration > 6:
         raise MockError(400, "invalid params, 1080P supports a duration of 6 seconds only", param="duration")
-    job = create_job(ctx, family=FAMILY, kind="GENERATE", job_id=lambda m: as_digits(m, 15, "1"),
+    job = await create_job(ctx, family=FAMILY, kind="GENERATE", job_id=lambda m: as_digits(m, 15, "1"),
                      params={"width": width, "height": height, "seconds": duration, "prompt": clean(data["prompt"])},
                      texts=[data.get("prompt")], render=query, notify_url=data.get("callback_url"), param="prompt")
-    store(ctx).alias("hailuo-file:" + _file_id(job), job.id)
-    return JSONResponse({"task_id": job.id, "base_resp": dict(OK)})
+    await store(ctx).alias("hailuo-file:" + _file_id(job), job.id)
+    return JsonAnswer({"task_id": job.id, "base_resp": dict(OK)})
 
 
-async def fetch(ctx: RequestContext) -> Response:
+async def fetch(ctx: RequestContext) -> Answer:
     """Query a task (`?task_id=`) or retrieve a finished file (`?file_id=`)."""
     tasks = store(ctx)
     if ctx.operation.task["action"] == "FILE":
         file_id = ctx.query.get("file_id", "")
-        job = tasks.by_alias("hailuo-file:" + file_id, FAMILY)
+        job = await tasks.by_alias("hailuo-file:" + file_id, FAMILY)
         if job is None or tasks.tick(job).phase != "succeeded":
             raise not_found("file")
         p = job.params
-        return JSONResponse({"file": {
+        return JsonAnswer({"file": {
             "file_id": int(file_id), "bytes": int(p["width"] * p["height"] * p["seconds"] // 20),
             "created_at": sec(job.finished_at), "filename": "output.mp4", "purpose": "video_generation",
             "download_url": video_url(job.base_url, p["width"], p["height"], p["seconds"], f"hailuo-{job.seed}")},
             "base_resp": dict(OK)})
-    job = tasks.get(ctx.query.get("task_id", ""), FAMILY)
+    job = await tasks.get(ctx.query.get("task_id", ""), FAMILY)
     if job is None:
         raise not_found("task")
-    return JSONResponse(query(job, polled(ctx, job, query)))
+    return JsonAnswer(query(job, await polled(ctx, job, query)))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import Response
+from ..core.answers import Answer
 
-from ..assets import image_url, video_url
-from ..context import RequestContext
-from ..errors import MockError
+from ..media.assets import image_url, video_url
+from ..core.context import RequestContext
+from ..core.errors import MockError
 from ..media import aspect_ratio_size
-from ..responses import JSONResponse
+from ..core.answers import JsonAnswer, StreamAnswer
 from .clock import Tick
 from .common import body, clean, create_job, ms, polled, store
 from .store import Job, as_text, as_uuid, derived
@@ -60,12 +60,12 @@ def task_data(job: Job, state: Tick) -> dict[str, Any]:
     return data
 
 
-def _envelope(job: Job, data: dict[str, Any], *parts: Any) -> JSONResponse:
-    return JSONResponse({"code": 0, "message": "SUCCEED", "request_id": as_uuid(derived(job, "req", *parts)),
+def _envelope(job: Job, data: dict[str, Any], *parts: Any) -> JsonAnswer:
+    return JsonAnswer({"code": 0, "message": "SUCCEED", "request_id": as_uuid(derived(job, "req", *parts)),
                          "data": data})
 
 
-async def submit(ctx: RequestContext) -> Response:
+async def submit(ctx: RequestContext) -> Answer:
     """Create an image, try-on or video task."""
     data, kind = body(ctx), ctx.operation.task["action"]
     if kind == "IMAGE":
@@ -82,17 +82,17 @@ async def submit(ctx: RequestContext) -> Response:
         params = {"width": w, "height": h, "duration": float(data.get("duration") or 5)}
     params.update(prompt=clean(data.get("prompt")), model_name=data.get("model_name") or "kling-v1",
                   external_task_id=data.get("external_task_id") or "")
-    job = create_job(ctx, family=FAMILY, kind=kind, job_id=_id, params=params, texts=[data.get("prompt")],
+    job = await create_job(ctx, family=FAMILY, kind=kind, job_id=_id, params=params, texts=[data.get("prompt")],
                      render=task_data, notify_url=data.get("callback_url"), param="prompt")
     return _envelope(job, {"task_id": job.id, "task_status": "submitted", "task_info": task_data(
         job, store(ctx).tick(job))["task_info"], "created_at": ms(job.submitted_at),
         "updated_at": ms(job.submitted_at)}, "submit")
 
 
-async def fetch(ctx: RequestContext) -> Response:
+async def fetch(ctx: RequestContext) -> Answer:
     """Query a task on the endpoint of its own kind."""
-    job = store(ctx).get(ctx.path_params.get("task_id", ""), FAMILY)
+    job = await store(ctx).get(ctx.path_params.get("task_id", ""), FAMILY)
     if job is None or job.kind != ctx.operation.task["action"]:
         raise not_found()
-    state = polled(ctx, job, task_data)
+    state = await polled(ctx, job, task_data)
     return _envelope(job, task_data(job, state), job.polls, state.phase)

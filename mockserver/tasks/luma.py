@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from starlette.responses import Response
+from ..core.answers import Answer
 
-from ..assets import image_url, video_url
-from ..context import RequestContext
-from ..errors import MockError
+from ..media.assets import image_url, video_url
+from ..core.context import RequestContext
+from ..core.errors import MockError
 from ..media import aspect_ratio_size
-from ..responses import JSONResponse
+from ..core.answers import JsonAnswer, StreamAnswer
 from .clock import AT_SUBMIT, Tick
 from .common import path_job, body, clean, create_job, iso, polled, store
 from .store import Job, as_uuid
@@ -65,12 +65,12 @@ def _wait(job: Job, state: Tick) -> int | None:
     return max(0, int((job.plan.duration_ms / 1000) * (1 - state.progress)))
 
 
-async def submit(ctx: RequestContext) -> Response:
+async def submit(ctx: RequestContext) -> Answer:
     """Create a generation, or extend a completed one."""
     data, kind = body(ctx), ctx.operation.task["action"]
     parent = None
     if kind == "EXTEND":
-        parent = store(ctx).get(ctx.path_params.get("task_id", ""), FAMILY)
+        parent = await store(ctx).get(ctx.path_params.get("task_id", ""), FAMILY)
         if parent is None:
             raise not_found()
         if store(ctx).tick(parent).phase != "succeeded":
@@ -83,13 +83,13 @@ async def submit(ctx: RequestContext) -> Response:
         w, h = aspect_ratio_size(data.get("aspect_ratio") or "16:9", long_side)
         params = {"width": w, "height": h, "seconds": _seconds(data.get("duration")),
                   "prompt": clean(data["user_prompt"])}
-    job = create_job(ctx, family=FAMILY, kind=kind, job_id=as_uuid, params=params, texts=[data.get("user_prompt")],
+    job = await create_job(ctx, family=FAMILY, kind=kind, job_id=as_uuid, params=params, texts=[data.get("user_prompt")],
                      render=generation, notify_url=data.get("notify_hook"), parent_id=parent.id if parent else None,
                      param="user_prompt")
-    return JSONResponse(generation(job, AT_SUBMIT))
+    return JsonAnswer(generation(job, AT_SUBMIT))
 
 
-async def fetch(ctx: RequestContext) -> Response:
+async def fetch(ctx: RequestContext) -> Answer:
     """A generation by id."""
-    job = path_job(ctx, FAMILY, not_found())
-    return JSONResponse(generation(job, polled(ctx, job, generation)))
+    job = await path_job(ctx, FAMILY, not_found())
+    return JsonAnswer(generation(job, await polled(ctx, job, generation)))

@@ -6,12 +6,12 @@ import re
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from ..core.answers import Answer
 
-from ..context import RequestContext
-from ..errors import MockError
+from ..core.context import RequestContext
+from ..core.errors import MockError
 from ..media import aspect_ratio_size, render_image
-from ..responses import JSONResponse
+from ..core.answers import JsonAnswer, StreamAnswer
 from .clock import JobPlan, Tick
 from .common import path_job, body, clean, create_job, link, ms, polled, store
 from .store import Job, as_digits, as_uuid
@@ -45,26 +45,28 @@ def _size(prompt: str) -> tuple[int, int]:
                         param="prompt") from None
 
 
-def _submitted(job_id: str) -> JSONResponse:
-    return JSONResponse({"code": 1, "description": "Submit success", "result": job_id, "properties": {}})
+def _submitted(job_id: str) -> JsonAnswer:
+    return JsonAnswer({"code": 1, "description": "Submit success", "result": job_id, "properties": {}})
 
 
-def _new(ctx: RequestContext, kind: str, prompt: str, size: tuple[int, int], *, parent: Job | None = None,
+async def _new(ctx: RequestContext, kind: str, prompt: str, size: tuple[int, int], *, parent: Job | None = None,
          custom_id: str = "", extra: dict[str, Any] | None = None, texts: list[Any] | None = None) -> Job:
     data = body(ctx)
     params = {"prompt": clean(prompt), "width": size[0], "height": size[1], "customId": custom_id,
               "botType": data.get("botType") or (parent.params["botType"] if parent else "MID_JOURNEY"),
               "state": data.get("state") or "", "index": (extra or {}).get("index", 0)}
-    job = create_job(ctx, family=FAMILY, kind=kind, job_id=_id, params=params,
+    job = await create_job(ctx, family=FAMILY, kind=kind, job_id=_id, params=params,
                      texts=texts if texts is not None else [prompt], render=dto,
                      notify_url=data.get("notifyHook") or (parent.notify_url if parent else None),
                      parent_id=parent.id if parent else None, param="prompt")
-    job.extra.update(extra or {})
+    if extra:
+        job.extra.update(extra)
+        await store(ctx).save(job)
     return job
 
 
-def _finished_parent(ctx: RequestContext, task_id: str) -> Job:
-    job = store(ctx).get(str(task_id), FAMILY)
+async def _finished_parent(ctx: RequestContext, task_id: str) -> Job:
+    job = await store(ctx).get(str(task_id), FAMILY)
     if job is None:
         raise not_found()
     if store(ctx).tick(job).phase != "succeeded" or job.extra.get("modal"):
@@ -147,34 +149,34 @@ def dto(job: Job, state: Tick) -> dict[str, Any]:
     }
 
 
-async def submit(ctx: RequestContext) -> Response:
+async def submit(ctx: RequestContext) -> Answer:
     """Imagine, blend, describe, change, shorten, swap-face."""
     data, kind = body(ctx), ctx.operation.task["action"]
     if kind == "IMAGINE":
-        job = _new(ctx, "IMAGINE", data["prompt"], _size(data["prompt"]))
+        job = await _new(ctx, "IMAGINE", data["prompt"], _size(data["prompt"]))
     elif kind == "BLEND":
         ratio = BLEND_RATIOS.get(data.get("dimensions") or "SQUARE", "1:1")
-        job = _new(ctx, "BLEND", "", aspect_ratio_size(ratio, LONG_SIDE), texts=[])
+        job = await _new(ctx, "BLEND", "", aspect_ratio_size(ratio, LONG_SIDE), texts=[])
     elif kind == "DESCRIBE":
-        job = _new(ctx, "DESCRIBE", "", (LONG_SIDE, LONG_SIDE), texts=[])
+        job = await _new(ctx, "DESCRIBE", "", (LONG_SIDE, LONG_SIDE), texts=[])
     elif kind == "SHORTEN":
-        job = _new(ctx, "SHORTEN", data["prompt"], (LONG_SIDE, LONG_SIDE))
+        job = await _new(ctx, "SHORTEN", data["prompt"], (LONG_SIDE, LONG_SIDE))
     elif kind == "SWAP_FACE":
-        job = _new(ctx, "SWAP_FACE", "", (LONG_SIDE, LONG_SIDE), texts=[])
+        job = await _new(ctx, "SWAP_FACE", "", (LONG_SIDE, LONG_SIDE), texts=[])
     else:  # CHANGE
-        parent = _finished_parent(ctx, data["taskId"])
-        job = _follow_up(ctx, parent, data["action"], int(data.get("index") or 0), "")
+        parent = await _finished_parent(ctx, data["taskId"])
+        job = await _follow_up(ctx, parent, data["action"], int(data.get("index") or 0), "")
     return _submitted(job.id)
 
 
-def _follow_up(ctx: RequestContext, parent: Job, action: str, index: int, custom_id: str,
+async def _follow_up(ctx: RequestContext, parent: Job, action: str, index: int, custom_id: str,
                extra: dict[str, Any] | None = None) -> Job:
     if action in ("UPSCALE", "VARIATION") and not 1 <= index <= 4:
         raise MockError(400, "index_can_only_be_1_2_3_4", param="index")
     if action == "UPSCALE" and parent.kind not in GRID_ACTIONS:
         raise MockError(400, "upscale_requires_a_grid_task", param="taskId")
     size = (parent.params["width"], parent.params["height"])
-    return _new(ctx, action, parent.params["prompt"], size, parent=parent, custom_id=custom_id,
+    return await _new(ctx, action, parent.params["prompt"], size, parent=parent, custom_id=custom_id,
                 extra={"index": index, **(extra or {})}, texts=[body(ctx).get("prompt")])
 
 
@@ -189,22 +191,22 @@ _CUSTOM = [
 ]
 
 
-async def action(ctx: RequestContext) -> Response:
+async def action(ctx: RequestContext) -> Answer:
     """Press a button (`/mj/submit/action`), a simple change, a modal, or upload images."""
     data, kind = body(ctx), ctx.operation.task["action"]
     if kind == "UPLOAD":
-        return _upload(ctx, data)
+        return await _upload(ctx, data)
     if kind == "MODAL":
-        return _modal(ctx, data)
+        return await _modal(ctx, data)
     if kind == "SIMPLE_CHANGE":
         match = _SIMPLE.match(data["content"])
         if not match:
             raise MockError(400, "content must be '<taskId> <U1-U4|V1-V4|R>'", param="content")
-        parent = _finished_parent(ctx, match.group(1))
+        parent = await _finished_parent(ctx, match.group(1))
         op = match.group(2).upper()
         action_name = {"U": "UPSCALE", "V": "VARIATION", "R": "REROLL"}[op[0]]
-        return _submitted(_follow_up(ctx, parent, action_name, int(op[1:] or 0), "").id)
-    parent = _finished_parent(ctx, data["taskId"])
+        return _submitted((await _follow_up(ctx, parent, action_name, int(op[1:] or 0), "")).id)
+    parent = await _finished_parent(ctx, data["taskId"])
     custom_id = data["customId"]
     if custom_id not in {b["customId"] for b in buttons(parent)}:
         raise MockError(400, f"customId not found among the buttons of task {parent.id}", param="customId")
@@ -212,15 +214,15 @@ async def action(ctx: RequestContext) -> Response:
         match = pattern.match(custom_id)
         if match:
             index = int(match.group(1) or parent.params.get("index") or 1)
-            job = _follow_up(ctx, parent, name, index, custom_id, {"modal": name == "MODAL"})
+            job = await _follow_up(ctx, parent, name, index, custom_id, {"modal": name == "MODAL"})
             if name == "MODAL":  # waits for /mj/submit/modal, as Vary (Region) and Custom Zoom do
                 job.extra["modal"] = True
             return _submitted(job.id)
     raise MockError(400, f"Unsupported customId: {custom_id}", param="customId")
 
 
-def _modal(ctx: RequestContext, data: dict[str, Any]) -> Response:
-    job = store(ctx).get(str(data["taskId"]), FAMILY)
+async def _modal(ctx: RequestContext, data: dict[str, Any]) -> Answer:
+    job = await store(ctx).get(str(data["taskId"]), FAMILY)
     if job is None:
         raise not_found()
     if not job.extra.get("modal"):
@@ -228,47 +230,47 @@ def _modal(ctx: RequestContext, data: dict[str, Any]) -> Response:
     job.extra["modal"] = False
     if data.get("prompt"):
         job.params["prompt"] = clean(data["prompt"])
-    store(ctx).restart(job)
+    await store(ctx).restart(job)
     return _submitted(job.id)
 
 
-def _upload(ctx: RequestContext, data: dict[str, Any]) -> Response:
+async def _upload(ctx: RequestContext, data: dict[str, Any]) -> Answer:
     urls = []
     for i, item in enumerate(data["base64Array"]):
         if not isinstance(item, str) or not item.startswith("data:image/"):
             raise MockError(400, f"base64Array[{i}] must be a data URL (data:image/png;base64,...)",
                             param=f"base64Array[{i}]")
-        job = _new(ctx, "UPLOAD", "", (LONG_SIDE, LONG_SIDE), texts=[])
-        store(ctx).restart(job, store(ctx).effective(JobPlan(duration_ms=0)))
+        job = await _new(ctx, "UPLOAD", "", (LONG_SIDE, LONG_SIDE), texts=[])
+        await store(ctx).restart(job, store(ctx).effective(JobPlan(duration_ms=0)))
         urls.append(link(job, "mjGetImage", id=job.id))
-    return JSONResponse({"code": 1, "description": "Success", "result": urls, "properties": {}})
+    return JsonAnswer({"code": 1, "description": "Success", "result": urls, "properties": {}})
 
 
-async def fetch(ctx: RequestContext) -> Response:
+async def fetch(ctx: RequestContext) -> Answer:
     """A task's DTO, its image seed, or its image bytes."""
     kind = ctx.operation.task["action"]
-    job = path_job(ctx, FAMILY, not_found())
+    job = await path_job(ctx, FAMILY, not_found())
     if kind == "CONTENT":
         state = store(ctx).tick(job)
         if state.phase != "succeeded" or job.kind == "SHORTEN" or job.extra.get("modal"):
             raise MockError(404, "image_not_ready")
         w, h = job.params["width"], job.params["height"]
         data = await run_in_threadpool(render_image, w, h, "png", job.seed)
-        return Response(data, media_type="image/png", headers={"cache-control": "public, max-age=86400"})
-    state = polled(ctx, job, dto)
+        return Answer(data, media_type="image/png", headers={"cache-control": "public, max-age=86400"})
+    state = await polled(ctx, job, dto)
     if kind == "IMAGE_SEED":
         if state.phase != "succeeded":
             raise MockError(400, "task_status_not_success")
-        return JSONResponse({"code": 1, "description": "Success", "result": str(int(job.seed[:8], 16)),
+        return JsonAnswer({"code": 1, "description": "Success", "result": str(int(job.seed[:8], 16)),
                              "properties": {}})
-    return JSONResponse(dto(job, state))
+    return JsonAnswer(dto(job, state))
 
 
-async def list_tasks(ctx: RequestContext) -> Response:
+async def list_tasks(ctx: RequestContext) -> Answer:
     """`list-by-condition`: the DTOs of the known ids, in order."""
     out = []
     for task_id in body(ctx).get("ids") or []:
-        job = store(ctx).get(str(task_id), FAMILY)
+        job = await store(ctx).get(str(task_id), FAMILY)
         if job is not None:
-            out.append(dto(job, polled(ctx, job, dto)))
-    return JSONResponse(out)
+            out.append(dto(job, await polled(ctx, job, dto)))
+    return JsonAnswer(out)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import Response
+from ..core.answers import Answer
 
-from ..assets import image_url, video_url
-from ..context import RequestContext
-from ..errors import MockError
+from ..media.assets import image_url, video_url
+from ..core.context import RequestContext
+from ..core.errors import MockError
 from ..media import aspect_ratio_size
-from ..responses import JSONResponse
+from ..core.answers import JsonAnswer, StreamAnswer
 from .clock import Tick
 from .common import path_job, body, clean, create_job, iso, polled
 from .store import Job, as_text
@@ -48,7 +48,7 @@ def feed(job: Job, state: Tick) -> dict[str, Any]:
             "created_at": iso(job.submitted_at), "last_frame": None, "thumbnail": thumb, "video_raw": None}
 
 
-async def submit(ctx: RequestContext) -> Response:
+async def submit(ctx: RequestContext) -> Answer:
     """Create a task; answers its id."""
     data = body(ctx)
     options = data.get("options") if isinstance(data.get("options"), dict) else {}
@@ -56,13 +56,13 @@ async def submit(ctx: RequestContext) -> Response:
         w, h = aspect_ratio_size(options.get("aspectRatio") or 16 / 9, 1280)
     except ValueError as exc:
         raise MockError(400, str(exc), param="options.aspectRatio") from None
-    job = create_job(ctx, family=FAMILY, kind="GENERATE", job_id=_id, texts=[data.get("promptText")],
+    job = await create_job(ctx, family=FAMILY, kind="GENERATE", job_id=_id, texts=[data.get("promptText")],
                      params={"width": w, "height": h, "prompt": clean(data["promptText"])}, param="promptText")
     job.params["seed"] = int(job.seed[:8], 16)
-    return JSONResponse({"id": job.id})
+    return JsonAnswer({"id": job.id})
 
 
-async def fetch(ctx: RequestContext) -> Response:
+async def fetch(ctx: RequestContext) -> Answer:
     """The feed of one task."""
-    job = path_job(ctx, FAMILY, not_found())
-    return JSONResponse(feed(job, polled(ctx, job)))
+    job = await path_job(ctx, FAMILY, not_found())
+    return JsonAnswer(feed(job, await polled(ctx, job)))

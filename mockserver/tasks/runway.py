@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import Response
+from ..core.answers import Answer
 
-from ..assets import video_url
-from ..context import RequestContext
-from ..errors import MockError
+from ..media.assets import video_url
+from ..core.context import RequestContext
+from ..core.errors import MockError
 from ..media import aspect_ratio_size
-from ..responses import JSONResponse
+from ..core.answers import JsonAnswer, StreamAnswer
 from .clock import Tick
 from .common import path_job, body, clean, create_job, iso, polled, store
 from .store import Job, as_uuid
@@ -41,31 +41,31 @@ def task(job: Job, state: Tick) -> dict[str, Any]:
     return out
 
 
-async def submit(ctx: RequestContext) -> Response:
+async def submit(ctx: RequestContext) -> Answer:
     """Create an image-to-video task; answers `{id}`."""
     data = body(ctx)
     w, h = aspect_ratio_size(data.get("ratio") or "1280:768")
     params = {"width": w, "height": h, "duration": float(data.get("duration") or 10),
               "prompt": clean(data.get("promptText")), "model": data.get("model") or "gen4_turbo"}
-    job = create_job(ctx, family=FAMILY, kind="IMAGE2VIDEO", job_id=as_uuid, params=params,
+    job = await create_job(ctx, family=FAMILY, kind="IMAGE2VIDEO", job_id=as_uuid, params=params,
                      texts=[data.get("promptText")], param="promptText")
-    return JSONResponse({"id": job.id})
+    return JsonAnswer({"id": job.id})
 
 
-async def fetch(ctx: RequestContext) -> Response:
+async def fetch(ctx: RequestContext) -> Answer:
     """A task by id."""
-    job = path_job(ctx, FAMILY, not_found())
-    return JSONResponse(task(job, polled(ctx, job)))
+    job = await path_job(ctx, FAMILY, not_found())
+    return JsonAnswer(task(job, await polled(ctx, job)))
 
 
-async def action(ctx: RequestContext) -> Response:
+async def action(ctx: RequestContext) -> Answer:
     """DELETE: cancel a running task, delete a finished one; 204 either way."""
     tasks = store(ctx)
-    job = tasks.get(ctx.path_params.get("id", ""), FAMILY)
+    job = await tasks.get(ctx.path_params.get("id", ""), FAMILY)
     if job is None:
         raise not_found()
     if tasks.tick(job).done:
-        tasks.delete(job.id)
+        await tasks.delete(job.id)
     else:
-        tasks.cancel(job)
-    return Response(status_code=204)
+        await tasks.cancel(job)
+    return Answer(status_code=204)

@@ -5,17 +5,14 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .clock import DEFAULT_DURATION_MS, JobPlan, Tick, tick
 
 if TYPE_CHECKING:
-    from ..app import MockServer
+    from ..state.jobs import JobTable
 
-SERVICE = "tasks"
-MAX_JOBS = 10_000
 
 
 @dataclass
@@ -42,28 +39,22 @@ class Job:
 
 
 class TaskStore:
-    """Jobs by id (least recently used dropped beyond `limit`), with the server's clock settings."""
+    """The jobs of every family on the shared job table, with the server's clock settings."""
 
-    def __init__(self, *, speed: float = 1.0, default_ms: float = DEFAULT_DURATION_MS,
-                 limit: int = MAX_JOBS) -> None:
+    def __init__(self, jobs: JobTable, *, speed: float = 1.0, default_ms: float = DEFAULT_DURATION_MS) -> None:
+        self.table = jobs
         self.speed = speed
         self.default_ms = default_ms
-        self.limit = limit
-        self.jobs: OrderedDict[str, Job] = OrderedDict()
-        self._issued: dict[str, int] = {}
         self._links: dict[str, str] | None = None
-        self._aliases: dict[str, str] = {}
 
-    def alias(self, key: str, job_id: str) -> None:
+    async def alias(self, key: str, job_id: str) -> None:
         """Let `key` (a file or clip id) find the job `job_id`."""
-        if len(self._aliases) > self.limit * 8:
-            self._aliases = {k: v for k, v in self._aliases.items() if v in self.jobs}
-        self._aliases[key] = job_id
+        await self.table.alias(key, job_id)
 
-    def by_alias(self, key: str, family: str | None = None) -> Job | None:
+    async def by_alias(self, key: str, family: str | None = None) -> Job | None:
         """The job a file or clip id belongs to, or None."""
-        job_id = self._aliases.get(key)
-        return self.get(job_id, family) if job_id else None
+        job_id = await self.table.resolve(key)
+        return await self.get(job_id, family) if job_id else None
 
     def links(self, spec: Any) -> dict[str, str]:
         """operationId -> path template of the spec's operations (one dict shared by all jobs)."""
@@ -75,47 +66,45 @@ class TaskStore:
         """A request's plan with the server defaults (duration, --task-speed) applied."""
         return plan.with_defaults(self.default_ms, self.speed)
 
-    def new_id(self, *parts: Any) -> bytes:
+    async def new_id(self, *parts: Any) -> bytes:
         """Deterministic id material: the same request sequence gives the same ids, repeats differ."""
         key = repr(parts)
-        count = self._issued.get(key, 0)
-        self._issued[key] = count + 1
-        if len(self._issued) > self.limit * 2:
-            self._issued.clear()
+        count = await self.table.count(key)
         return hashlib.blake2b(f"{key}#{count}".encode(), digest_size=32).digest()
 
-    def add(self, job: Job) -> Job:
-        """Keep `job`, dropping the least recently used beyond the limit."""
-        self.jobs[job.id] = job
-        self.jobs.move_to_end(job.id)
-        while len(self.jobs) > self.limit:
-            self.jobs.popitem(last=False)
+    async def add(self, job: Job) -> Job:
+        """Keep `job`."""
+        await self.table.put(job)
         return job
 
-    def get(self, job_id: str, family: str | None = None) -> Job | None:
+    async def save(self, job: Job) -> None:
+        """Keep what changed on `job`."""
+        await self.table.put(job)
+
+    async def get(self, job_id: str, family: str | None = None) -> Job | None:
         """The job with this id (of this family), or None."""
-        job = self.jobs.get(job_id)
+        job = await self.table.get(job_id)
         if job is None or (family is not None and job.family != family):
             return None
-        self.jobs.move_to_end(job_id)
         return job
 
-    def delete(self, job_id: str) -> None:
+    async def delete(self, job_id: str) -> None:
         """Forget a job."""
-        self.jobs.pop(job_id, None)
+        await self.table.delete(job_id)
 
-    def plan(self, job_id: str, timeline: JobPlan) -> Job | None:
+    async def plan(self, job_id: str, timeline: JobPlan) -> Job | None:
         """Give a job a new plan (the scenario layer's hook); the clock restarts from now."""
-        job = self.jobs.get(job_id)
+        job = await self.table.get(job_id)
         if job is None:
             return None
-        self.restart(job, self.effective(timeline))
+        await self.restart(job, self.effective(timeline))
         return job
 
-    def restart(self, job: Job, plan: JobPlan | None = None) -> None:
+    async def restart(self, job: Job, plan: JobPlan | None = None) -> None:
         """Run `job` again from now (with an already effective plan, or its own)."""
         job.plan = plan or job.plan
         job.submitted_at, job.polls, job.started_at, job.finished_at = time.time(), 0, None, None
+        await self.save(job)
 
     def tick(self, job: Job, *, poll: bool = False, now: float | None = None) -> Tick:
         """Where `job` stands now; a poll moves poll-based jobs one step."""
@@ -133,15 +122,17 @@ class TaskStore:
             job.started_at = job.started_at or job.finished_at
         return replace(state, started_at=job.started_at, finished_at=job.finished_at)
 
-    def cancel(self, job: Job, now: float | None = None) -> None:
+    async def poll(self, job: Job) -> Tick:
+        """A fetch of `job`: the clock moves (poll-based jobs by one step) and the job is kept."""
+        state = self.tick(job, poll=True)
+        await self.save(job)
+        return state
+
+    async def cancel(self, job: Job, now: float | None = None) -> None:
         """Cancel a job that has not finished."""
         if not self.tick(job, now=now).done:
             job.cancelled_at = time.time() if now is None else now
-
-
-def store_of(server: "MockServer") -> TaskStore:
-    """The server's task store (created on first use)."""
-    return server.service(SERVICE, lambda s: TaskStore(speed=s.settings.task_speed))
+            await self.save(job)
 
 
 def as_uuid(material: bytes) -> str:

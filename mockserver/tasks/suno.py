@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from starlette.responses import Response
+from ..core.answers import Answer
 
-from ..assets import audio_url, image_url, video_url
-from ..context import RequestContext
-from ..errors import MockError
-from ..responses import JSONResponse
+from ..media.assets import audio_url, image_url, video_url
+from ..core.context import RequestContext
+from ..core.errors import MockError
+from ..core.answers import JsonAnswer, StreamAnswer
 from .clock import Tick
 from .common import path_job, body, clean, create_job, iso, polled, sec, store
 from .store import Job, as_uuid, derived
@@ -101,11 +101,11 @@ def _title(text: str) -> str:
     return " ".join(w.capitalize() for w in words) or "Untitled"
 
 
-def _continuation(ctx: RequestContext, data: dict[str, Any]) -> dict[str, Any]:
+async def _continuation(ctx: RequestContext, data: dict[str, Any]) -> dict[str, Any]:
     clip_id = data.get("continue_clip_id")
     if not clip_id:
         return {}
-    parent = store(ctx).by_alias("suno-clip:" + str(clip_id), FAMILY)
+    parent = await store(ctx).by_alias("suno-clip:" + str(clip_id), FAMILY)
     if parent is None:
         raise MockError(400, "continue_clip_id_not_found", param="continue_clip_id")
     if data.get("task_id") and data["task_id"] != parent.id:
@@ -120,12 +120,12 @@ def _continuation(ctx: RequestContext, data: dict[str, Any]) -> dict[str, Any]:
     return {"continue_clip_id": str(clip_id), "continue_at": at, "parent": parent.id}
 
 
-async def submit(ctx: RequestContext) -> Response:
+async def submit(ctx: RequestContext) -> Answer:
     """Submit a MUSIC or LYRICS task; answers the task id in `data`."""
     data, kind = body(ctx), ctx.operation.task["action"]
     if kind == "MUSIC" and not (data.get("prompt") or data.get("gpt_description_prompt")):
         raise MockError(400, "prompt_empty", param="prompt")
-    extra = _continuation(ctx, data) if kind == "MUSIC" else {}
+    extra = await _continuation(ctx, data) if kind == "MUSIC" else {}
     prompt, description = clean(data.get("prompt")), clean(data.get("gpt_description_prompt"))
     params = {"prompt": prompt if kind == "LYRICS" or not description else "", "description": description,
               "tags": data.get("tags") or "", "negative_tags": data.get("negative_tags") or "",
@@ -133,27 +133,27 @@ async def submit(ctx: RequestContext) -> Response:
               **{k: v for k, v in extra.items() if k != "parent"}}
     if kind == "MUSIC" and description and not data.get("make_instrumental"):
         params["prompt"] = _lyrics(description)
-    job = create_job(ctx, family=FAMILY, kind=kind, job_id=as_uuid, params=params,
+    job = await create_job(ctx, family=FAMILY, kind=kind, job_id=as_uuid, params=params,
                      texts=[data.get("prompt"), data.get("gpt_description_prompt")], render=task_dto,
                      notify_url=data.get("notify_hook"), parent_id=extra.get("parent"), param="prompt")
     if kind == "MUSIC":
         for clip_id in _clip_ids(job):
-            store(ctx).alias("suno-clip:" + clip_id, job.id)
-    return JSONResponse({"code": "success", "message": "", "data": job.id})
+            await store(ctx).alias("suno-clip:" + clip_id, job.id)
+    return JsonAnswer({"code": "success", "message": "", "data": job.id})
 
 
-async def fetch(ctx: RequestContext) -> Response:
+async def fetch(ctx: RequestContext) -> Answer:
     """One task."""
-    job = path_job(ctx, FAMILY, not_found())
-    return JSONResponse({"code": "success", "message": "", "data": task_dto(job, polled(ctx, job, task_dto))})
+    job = await path_job(ctx, FAMILY, not_found())
+    return JsonAnswer({"code": "success", "message": "", "data": task_dto(job, await polled(ctx, job, task_dto))})
 
 
-async def list_tasks(ctx: RequestContext) -> Response:
+async def list_tasks(ctx: RequestContext) -> Answer:
     """Several tasks by id (unknown ids, and other actions when `action` is given, are left out)."""
     data = body(ctx)
     out = []
     for task_id in data.get("ids") or []:
-        job = store(ctx).get(str(task_id), FAMILY)
+        job = await store(ctx).get(str(task_id), FAMILY)
         if job is not None and data.get("action") in (None, job.kind):
-            out.append(task_dto(job, polled(ctx, job, task_dto)))
-    return JSONResponse({"code": "success", "message": "", "data": out})
+            out.append(task_dto(job, await polled(ctx, job, task_dto)))
+    return JsonAnswer({"code": "success", "message": "", "data": out})

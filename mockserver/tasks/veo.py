@@ -6,13 +6,13 @@ import re
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from ..core.answers import Answer
 
-from ..assets import video_url
-from ..context import RequestContext
-from ..errors import MockError
+from ..media.assets import video_url
+from ..core.context import RequestContext
+from ..core.errors import MockError
 from ..media import aspect_ratio_size, render_image, render_video
-from ..responses import JSONResponse
+from ..core.answers import JsonAnswer, StreamAnswer
 from .clock import AT_SUBMIT, Tick
 from .common import body, clean, create_job, polled, sec, store
 from .store import Job, as_text
@@ -91,7 +91,7 @@ def video(job: Job, state: Tick) -> dict[str, Any]:
             "remixed_from_video_id": None, "error": _error(job) if state.phase == "failed" else None}
 
 
-async def submit(ctx: RequestContext) -> Response:
+async def submit(ctx: RequestContext) -> Answer:
     """Create a unified generation task or an OpenAI-style video job."""
     data = body(ctx)
     if ctx.operation.operation_id == "veoCreateVideoGeneration":
@@ -106,30 +106,30 @@ async def submit(ctx: RequestContext) -> Response:
         params = {"width": w, "height": h, "seconds": _seconds(data.get("seconds"), 8.0)}
         kind, job_id, render = "VIDEO", _video_id, video
     params.update(prompt=clean(data["prompt"]), model=data["model"])
-    job = create_job(ctx, family=FAMILY, kind=kind, job_id=job_id, params=params, texts=[data.get("prompt")],
+    job = await create_job(ctx, family=FAMILY, kind=kind, job_id=job_id, params=params, texts=[data.get("prompt")],
                      param="prompt")
     if kind == "GENERATION":
-        return JSONResponse({"task_id": job.id, "status": "queued"})
-    return JSONResponse(render(job, AT_SUBMIT))
+        return JsonAnswer({"task_id": job.id, "status": "queued"})
+    return JsonAnswer(render(job, AT_SUBMIT))
 
 
-def _job(ctx: RequestContext, kind: str) -> Job:
+async def _job(ctx: RequestContext, kind: str) -> Job:
     job_id = ctx.path_params.get("task_id") or ctx.path_params.get("video_id", "")
-    job = store(ctx).get(job_id, FAMILY)
+    job = await store(ctx).get(job_id, FAMILY)
     if job is None or job.kind != kind:
         raise not_found(job_id)
     return job
 
 
-async def fetch(ctx: RequestContext) -> Response:
+async def fetch(ctx: RequestContext) -> Answer:
     """A task, a video job, or a finished video's bytes."""
     op = ctx.operation
     if op.operation_id == "veoGetVideoGeneration":
-        job = _job(ctx, "GENERATION")
-        return JSONResponse(generation(job, polled(ctx, job)))
-    job = _job(ctx, "VIDEO")
+        job = await _job(ctx, "GENERATION")
+        return JsonAnswer(generation(job, await polled(ctx, job)))
+    job = await _job(ctx, "VIDEO")
     if op.task["action"] != "CONTENT":
-        return JSONResponse(video(job, polled(ctx, job)))
+        return JsonAnswer(video(job, await polled(ctx, job)))
     state = store(ctx).tick(job)
     if state.phase != "succeeded":
         raise MockError(404, f"Video '{job.id}' is not ready: its status is {STATUS[state.phase]}.",
@@ -137,7 +137,7 @@ async def fetch(ctx: RequestContext) -> Response:
     p, variant = job.params, ctx.query.get("variant") or "video"
     if variant == "video":
         data = await run_in_threadpool(render_video, p["width"], p["height"], p["seconds"], f"veo-{job.seed}", FPS)
-        return Response(data, media_type="video/mp4")
+        return Answer(data, media_type="video/mp4")
     fmt, media = ("webp", "image/webp") if variant == "thumbnail" else ("jpeg", "image/jpeg")
     data = await run_in_threadpool(render_image, p["width"], p["height"], fmt, f"veo-{job.seed}-{variant}")
-    return Response(data, media_type=media)
+    return Answer(data, media_type=media)

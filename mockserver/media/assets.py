@@ -5,21 +5,13 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from typing import TYPE_CHECKING
 
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
-from .errors import error_response
-from .media import audio as audio_media
-from .media import images as image_media
-from .media import render_audio, render_image, render_video
-from .media._seed import seed_bytes
-
-if TYPE_CHECKING:
-    from .app import MockServer
+from . import audio as audio_media
+from . import images as image_media
+from ._seed import seed_bytes
+from .audio import render_audio
+from .images import render_image
+from .video import render_video
 
 PREFIX = "/_mock/assets"
 IMAGE_EXTS = ("png", "jpeg", "jpg", "webp", "gif", "svg")
@@ -109,7 +101,8 @@ def _name(text: str, exts: tuple[str, ...]) -> tuple[str, str]:
     return seed, ext
 
 
-def _image(params: dict[str, str]) -> tuple[bytes, str]:
+def image_asset(params: dict[str, str]) -> tuple[bytes, str]:
+    """The bytes and content type an image asset URL names."""
     width, height = _size(params["size"])
     seed, ext = _name(params["name"], IMAGE_EXTS)
     if ext == "svg":
@@ -117,38 +110,16 @@ def _image(params: dict[str, str]) -> tuple[bytes, str]:
     return render_image(width, height, ext, seed), image_media.image_content_type(ext)
 
 
-def _audio(params: dict[str, str]) -> tuple[bytes, str]:
+def audio_asset(params: dict[str, str]) -> tuple[bytes, str]:
+    """The bytes and content type an audio asset URL names."""
     seconds = _seconds(params["seconds"])
     seed, ext = _name(params["name"], AUDIO_EXTS)
     return render_audio(ext, seconds, seed), audio_media.content_type(ext)
 
 
-def _video(params: dict[str, str]) -> tuple[bytes, str]:
+def video_asset(params: dict[str, str]) -> tuple[bytes, str]:
+    """The bytes and content type a video asset URL names."""
     width, height = _size(params["size"])
     seconds = _seconds(params["seconds"])
     seed, _ = _name(params["name"], VIDEO_EXTS)
     return render_video(width, height, seconds, seed), "video/mp4"
-
-
-def _endpoint(render):  # noqa: ANN001, ANN202 - a Starlette endpoint factory
-    async def endpoint(request: Request) -> Response:
-        try:
-            body, media_type = await run_in_threadpool(render, request.path_params)
-        except AssetError as exc:
-            return error_response("openai", exc.status, exc.message, code="invalid_asset_url")
-        except ValueError as exc:  # the renderers' own range checks
-            return error_response("openai", 400, str(exc), code="invalid_asset_url")
-        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-        if request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers={**CACHE, "etag": etag})
-        return Response(body, media_type=media_type, headers={**CACHE, "etag": etag})
-    return endpoint
-
-
-def routes(server: "MockServer") -> list[Route]:
-    """The asset routes (GET and HEAD)."""
-    return [
-        Route(PREFIX + "/image/{size}/{name}", _endpoint(_image), methods=["GET"]),
-        Route(PREFIX + "/audio/{seconds}/{name}", _endpoint(_audio), methods=["GET"]),
-        Route(PREFIX + "/video/{size}/{seconds}/{name}", _endpoint(_video), methods=["GET"]),
-    ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import MockError
+from ..core.errors import MockError
 
 # JSON Schema keywords strict mode refuses (composition, and object/array keywords it cannot enforce).
 UNSUPPORTED_KEYWORDS = (

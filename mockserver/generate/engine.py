@@ -8,10 +8,10 @@ import re
 import time
 from typing import Any
 
-from . import tokens
-from .conversation import Conversation, Tool
-from .reply import Candidate, Reply, ToolCall, Usage
-from .generate import instance_for
+from ..core import tokens
+from ..core.conversation import Conversation, Tool
+from ..core.reply import Candidate, Reply, ToolCall, Usage
+from .schema_values import instance_for
 
 REASONING_MODELS = re.compile(r"^(o\d|gpt-5|.*-thinking|.*reasoner|deepseek-r1)", re.IGNORECASE)
 EFFORT_TOKENS = {"none": 0, "minimal": 8, "low": 16, "medium": 48, "high": 128, "xhigh": 256}
