@@ -112,8 +112,8 @@ def make_harness(tmp_path: Path) -> Iterator[Harness]:
     """A server with --task-speed 0, a scratch directory with the README's files, curl that fails on errors."""
     running, stop = start_server(task_speed=0)
     errors: list[str] = []
-    running.mock.observers.append(lambda ctx, request, status, answered_by, ms: errors.append(
-        f"{request.method} {request.url.path} -> {status} ({answered_by})") if status >= 400 else None)
+    running.mock.services.state.journal.listeners.append(lambda entry: errors.append(
+        f"{entry.method} {entry.path} -> {entry.status} ({entry.answered_by})") if entry.status >= 400 else None)
     tools = tmp_path / "bin"
     tools.mkdir()
     curl = tools / "curl"
