@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -20,7 +21,7 @@ class DropConnection(Exception):
 class Answer:
     """Status, headers (lower-case names) and body bytes."""
 
-    __slots__ = ("status_code", "headers", "body")
+    __slots__ = ("status_code", "headers", "body", "content_type")
     media_type: str | None = None
 
     def __init__(self, content: Any = b"", status_code: int = 200, headers: dict[str, str] | None = None,
@@ -28,11 +29,10 @@ class Answer:
         self.status_code = status_code
         self.headers = {k.lower(): str(v) for k, v in headers.items()} if headers else {}
         self.body = self.render(content)
-        media_type = media_type or self.media_type
-        if media_type and "content-type" not in self.headers:
-            if media_type.startswith("text/") and "charset" not in media_type:
-                media_type += "; charset=utf-8"
-            self.headers["content-type"] = media_type
+        media_type = self.headers.pop("content-type", None) or media_type or self.media_type
+        if media_type and media_type.startswith("text/") and "charset" not in media_type:
+            media_type += "; charset=utf-8"
+        self.content_type = media_type
 
     def render(self, content: Any) -> bytes:
         """The body bytes of `content`."""
@@ -43,6 +43,8 @@ class Answer:
     def raw_headers(self, length: int | None) -> list[tuple[bytes, bytes]]:
         """Headers as the ASGI server takes them, with content-length when the body is known."""
         out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
+        if self.content_type:
+            out.append(_content_type(self.content_type))
         if length is not None and self.status_code >= 200 and self.status_code not in (204, 304):
             out.append((b"content-length", str(length).encode()))
         return out
@@ -52,6 +54,11 @@ class Answer:
         await send({"type": "http.response.start", "status": self.status_code,
                     "headers": self.raw_headers(len(self.body))})
         await send({"type": "http.response.body", "body": body})
+
+
+@lru_cache(maxsize=256)
+def _content_type(value: str) -> tuple[bytes, bytes]:
+    return (b"content-type", value.encode("latin-1"))
 
 
 class JsonAnswer(Answer):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.answers import Answer, StreamAnswer
 from ..core.context import RequestContext, header_dict
 from ..core.errors import MockError
+from ..scenarios import act  # a scenario step's own effects: faults, raw answers, stream plans, scripted replies
 from ..state.journal import JournalEntry
 from . import pace
 from .auth import authenticate
@@ -142,8 +143,6 @@ class Pipeline:
 
 async def answer_for(ctx: RequestContext, decision: Decision, binding: Binding) -> Answer:
     """Carry out a decision: a scenario step's fault or raw answer, a Prefer answer, or the default path."""
-    from ..scenarios import act  # the scenario step's own effects (faults, raw bodies, stream plans)
-
     step = decision.step
     if step is not None or decision.error is not None:
         done = await act.before_reply(ctx, decision)
@@ -171,8 +170,6 @@ async def answer_for(ctx: RequestContext, decision: Decision, binding: Binding) 
 
 async def converse(ctx: RequestContext, decision: Decision) -> Answer:
     """The chat path: the conversation, a reply (scripted or default), the dialect's bookkeeping, its rendering."""
-    from ..scenarios import act
-
     dialect = ctx.dialect
     conv = ctx.conversation
     reply = await act.scripted_reply(ctx, decision, conv) if decision.step is not None else None

@@ -62,6 +62,7 @@ class Router:
         for path in ordered:
             self.buckets.setdefault(_bucket(path), []).append((compile_template(path), templated[path], _names(path)))
         self._cache: OrderedDict[tuple[str, str], Match | None] = OrderedDict()
+        self._static_matches = {(m, path): Match(op, {}) for path, ops in self.static.items() for m, op in ops.items()}
         self.custom_methods: dict[str, set[str]] = {}  # path prefix -> the `:method`s served under it
         for template in templated:
             found = METHOD_TEMPLATE.match(template)
@@ -70,6 +71,9 @@ class Router:
 
     def match(self, method: str, path: str) -> Match | None:
         """The operation for (method, path); a Match with `allowed` when only the method is wrong."""
+        found = self._static_matches.get((method, path))
+        if found is not None:
+            return found
         by_method = self.static.get(path)
         if by_method is not None:
             op = by_method.get(method) or (by_method.get("GET") if method == "HEAD" else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from ..core.context import RequestContext
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
+FLOAT_LITERAL = re.compile(rb"\d[.eE]")  # every JSON float has one (strings may too: then we just look closer)
 JSON_TYPES = ("application/json",)
 
 
@@ -70,7 +72,7 @@ async def read_body(ctx: "RequestContext") -> None:
         violation = op.body_validators[declared].first_violation(ctx.body)
         if violation is not None:
             raise ctx.dialect.validation_error(violation)
-        if b"." in raw or b"e" in raw or b"E" in raw:
+        if FLOAT_LITERAL.search(raw):
             ctx.body = integral_floats_to_int(ctx.body)
 
 

@@ -56,11 +56,19 @@ class Verdict:
 class RequestView:
     """The parts of a request conditions look at, computed on first use."""
 
-    __slots__ = ("ctx", "_conversation")
+    __slots__ = ("ctx", "_conversation", "_raw_lower")
 
     def __init__(self, ctx: RequestContext) -> None:
         self.ctx = ctx
         self._conversation: Conversation | None = None
+        self._raw_lower: bytes | None = None
+
+    @property
+    def raw_lower(self) -> bytes:
+        """The raw body in lower case (ASCII), for the text pre-check."""
+        if self._raw_lower is None:
+            self._raw_lower = self.ctx.raw_body.lower()
+        return self._raw_lower
 
     @property
     def model(self) -> str | None:
@@ -100,55 +108,46 @@ def operation_names(ctx: RequestContext) -> set[str]:
     return names
 
 
+Check = Callable[[RequestView], "str | None"]
+PLAIN_NEEDLE = re.compile(r"^[ -~]+$")  # printable ASCII: JSON writes it as it is (no escapes)
+
+
+def raw_needle(cond: Condition | None) -> bytes | None:
+    """Lower-case bytes that must appear in the raw body for a text condition to hold (None: no shortcut)."""
+    if cond is None or cond.kind not in ("contains", "equals") or not isinstance(cond.value, str):
+        return None
+    text = cond.value
+    if not text or not PLAIN_NEEDLE.match(text) or any(c in text for c in '"\\/'):
+        return None
+    return text.lower().encode()
+
+
 def quick_reject(match: Match, view: RequestView) -> bool:
-    """A cheap, label-free pre-check of the commonest triggers (model, headers, message): True = cannot match."""
+    """A cheap pre-check of the commonest triggers (model, headers, message text in the raw body): True = no match."""
     if match.model is not None and not match.model.test(view.model):
         return True
     headers = view.ctx.headers
     if any(not cond.test(headers.get(name)) for name, cond in match.headers.items()):
         return True
-    return match.message is not None and not match.message.test(view.conversation.last_user_text())
+    needles = match.needles
+    if needles is None:
+        needles = match.needles = tuple(n for n in (raw_needle(match.message), raw_needle(match.system)) if n)
+    if needles and b"\\u" not in view.ctx.raw_body:
+        lowered = view.raw_lower
+        if any(needle not in lowered for needle in needles):
+            return True
+    return False
 
 
 def evaluate(scenario: Scenario, view: RequestView, *, complete: bool = False, explicit: bool = False) -> Verdict:
     """Check a scenario's conditions in cost order; stop at the first failure unless `complete`."""
     verdict = Verdict(scenario)
     m: Match = scenario.match
-    ctx = view.ctx
-    checks: list[tuple[str, Callable[[], str | None]]] = []
-    if m.operations:
-        checks.append((f"operation is {' / '.join(m.operations)}", lambda: None if operation_names(ctx) & set(m.operations) else
-                       f"operation {ctx.operation.operation_id} is not {' / '.join(m.operations)}"))
-    if not explicit:
-        if m.explicit:
-            checks.append(("match", lambda: "has no 'match': selected only by the X-Mock-Scenario header"))
-        if m.stream is not None:
-            checks.append((f"stream is {m.stream}", lambda: None if view.is_stream() == m.stream else
-                           f"stream is {view.is_stream()}, wanted {m.stream}"))
-        for name, cond in m.headers.items():
-            checks.append((f"header {name} {cond.describe()}",
-                           _cond_check(f"header {name}", cond, lambda n=name: ctx.headers.get(n),
-                                       secret=name in SECRET_HEADERS)))
-        if m.model is not None:
-            checks.append((f"model {m.model.describe()}", _cond_check("model", m.model, lambda: view.model)))
-        for path, cond in m.body.items():
-            checks.append((f"body {path} {cond.describe()}", _path_check(path, cond, ctx.body)))
-        if m.message is not None:
-            checks.append((f"last user message {m.message.describe()}", _cond_check("last user message", m.message,
-                                                   lambda: view.conversation.last_user_text())))
-        if m.system is not None:
-            checks.append((f"system prompt {m.system.describe()}", _cond_check("system prompt", m.system, lambda: view.conversation.system or None)))
-        if m.tools is not None:
-            checks.append((f"tools present is {m.tools}", lambda: None if bool(view.conversation.tools) == m.tools else
-                           f"request {'has' if view.conversation.tools else 'has no'} tools"))
-        if m.tool_result is not None:
-            checks.append((f"tool result present is {m.tool_result}", lambda: None if bool(_tool_results(view.conversation)) == m.tool_result
-                           else f"request {'has' if _tool_results(view.conversation) else 'has no'} tool result"))
-        if m.tool is not None:
-            checks.append((f"tool '{m.tool}' declared", lambda: None if view.conversation.tool_named(m.tool) else
-                           f"no tool named '{m.tool}' (tools: {[t.name for t in view.conversation.tools]})"))
-    for name, check in checks:
-        reason = check()
+    compiled = m.compiled
+    if compiled is None:
+        compiled = m.compiled = (compile_checks(m, explicit=False), compile_checks(m, explicit=True))
+    for name, check in compiled[1 if explicit else 0]:
+        reason = check(view)
         if reason is None:
             verdict.passed.append(name)
         else:
@@ -158,9 +157,50 @@ def evaluate(scenario: Scenario, view: RequestView, *, complete: bool = False, e
     return verdict
 
 
-def _cond_check(label: str, cond: Condition, get: Callable[[], Any], secret: bool = False) -> Callable[[], str | None]:
-    def check() -> str | None:
-        actual = get()
+def compile_checks(m: Match, *, explicit: bool) -> list[tuple[str, Check]]:
+    """A match's conditions as (label, check) pairs in cost order, built once per scenario."""
+    checks: list[tuple[str, Check]] = []
+    if m.operations:
+        wanted, shown = set(m.operations), " / ".join(m.operations)
+        checks.append((f"operation is {shown}", lambda v: None if operation_names(v.ctx) & wanted else
+                       f"operation {v.ctx.operation.operation_id} is not {shown}"))
+    if explicit:
+        return checks
+    if m.explicit:
+        checks.append(("match", lambda v: "has no 'match': selected only by the X-Mock-Scenario header"))
+    if m.stream is not None:
+        checks.append((f"stream is {m.stream}", lambda v: None if v.is_stream() == m.stream else
+                       f"stream is {v.is_stream()}, wanted {m.stream}"))
+    for name, cond in m.headers.items():
+        checks.append((f"header {name} {cond.describe()}",
+                       _cond_check(f"header {name}", cond, lambda v, n=name: v.ctx.headers.get(n),
+                                   secret=name in SECRET_HEADERS)))
+    if m.model is not None:
+        checks.append((f"model {m.model.describe()}", _cond_check("model", m.model, lambda v: v.model)))
+    for path, cond in m.body.items():
+        checks.append((f"body {path} {cond.describe()}", _path_check(path, cond)))
+    if m.message is not None:
+        checks.append((f"last user message {m.message.describe()}",
+                       _cond_check("last user message", m.message, lambda v: v.conversation.last_user_text())))
+    if m.system is not None:
+        checks.append((f"system prompt {m.system.describe()}",
+                       _cond_check("system prompt", m.system, lambda v: v.conversation.system or None)))
+    if m.tools is not None:
+        checks.append((f"tools present is {m.tools}", lambda v: None if bool(v.conversation.tools) == m.tools else
+                       f"request {'has' if v.conversation.tools else 'has no'} tools"))
+    if m.tool_result is not None:
+        checks.append((f"tool result present is {m.tool_result}",
+                       lambda v: None if bool(_tool_results(v.conversation)) == m.tool_result
+                       else f"request {'has' if _tool_results(v.conversation) else 'has no'} tool result"))
+    if m.tool is not None:
+        checks.append((f"tool '{m.tool}' declared", lambda v: None if v.conversation.tool_named(m.tool) else
+                       f"no tool named '{m.tool}' (tools: {[t.name for t in v.conversation.tools]})"))
+    return checks
+
+
+def _cond_check(label: str, cond: Condition, get: Callable[[RequestView], Any], secret: bool = False) -> Check:
+    def check(view: RequestView) -> str | None:
+        actual = get(view)
         if cond.test(actual):
             return None
         shown = repr(redact(actual)) if secret and isinstance(actual, str) else _show(actual)
@@ -168,9 +208,9 @@ def _cond_check(label: str, cond: Condition, get: Callable[[], Any], secret: boo
     return check
 
 
-def _path_check(path: str, cond: Condition, body: Any) -> Callable[[], str | None]:
-    def check() -> str | None:
-        values = json_path(body, path)
+def _path_check(path: str, cond: Condition) -> Check:
+    def check(view: RequestView) -> str | None:
+        values = json_path(view.ctx.body, path)
         if cond.kind == "exists":
             ok = bool(values) == bool(cond.value)
         else:

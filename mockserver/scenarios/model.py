@@ -104,6 +104,8 @@ class Match:
     headers: dict[str, Condition] = field(default_factory=dict)
     body: dict[str, Condition] = field(default_factory=dict)
     explicit: bool = False
+    compiled: Any = field(default=None, repr=False, compare=False)  # the matcher's checks, built on first use
+    needles: Any = field(default=None, repr=False, compare=False)   # raw-body pre-check strings, ditto
 
     def size(self) -> int:
         """How many conditions (more is more specific)."""
