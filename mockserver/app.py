@@ -59,7 +59,7 @@ class MockServer:
         kind = scope["type"]
         if kind == "http":
             # Only browsers send Origin: everyone else skips the CORS layer and its per-request cost.
-            if any(name == b"origin" for name, _ in scope["headers"]):
+            if b"origin" in dict(scope["headers"]):
                 await self.cors(scope, receive, send)
             else:
                 await self._serve(scope, receive, send)
@@ -93,7 +93,8 @@ def bind(operations: list[Operation]) -> dict[str, Binding]:
         if speaker is not None:
             dialects[0] = speaker
         handler = None if speaker is not None else resolve_handler(op.handler_name)
-        bindings[op.operation_id] = Binding(op, tuple(dialects), handler, speaker is not None)
+        bindings[op.operation_id] = Binding(op, tuple(dialects), handler, speaker is not None,
+                                            handler is not None or speaker is not None)
     return bindings
 
 

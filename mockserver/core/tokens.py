@@ -18,9 +18,20 @@ def split(text: str) -> list[str]:
     return PIECE.findall(text)
 
 
+# ASCII bytes by the class the token pattern sees: w(ord), s(pace), p(unctuation)
+CLASSES = bytes(ord("w") if chr(i).isalnum() or chr(i) == "_" else ord("s") if chr(i).isspace() else ord("p")
+                for i in range(128)) + b"p" * 128
+
+
 def count(text: str) -> int:
-    """Tokens in a text."""
-    return len(PIECE.findall(text)) if text else 0
+    """Tokens in a text: what `len(split(text))` gives, counted without building the pieces for ASCII text."""
+    if not text:
+        return 0
+    if not text.isascii():
+        return len(PIECE.findall(text))
+    kinds = text.encode("ascii").translate(CLASSES)
+    words = kinds.count(b"sw") + kinds.count(b"pw") + (kinds[0] == 119)  # 119: "w"
+    return words + kinds.count(b"p") + (kinds[-1] == 115)  # 115: "s"
 
 
 def count_json(value: Any) -> int:
@@ -45,5 +56,9 @@ def fragments(text: str, size: int) -> list[str]:
 
 def stable_id(*parts: Any, length: int = 24) -> str:
     """A deterministic base62 id from its parts (up to 64 characters)."""
-    digest = hashlib.blake2b(repr(parts).encode(), digest_size=max(16, min(length, 64))).digest()
+    return base62(hashlib.blake2b(repr(parts).encode(), digest_size=max(16, min(length, 64))).digest(), length)
+
+
+def base62(digest: bytes, length: int) -> str:
+    """The first `length` bytes of a digest as base62 characters."""
     return digest[:length].translate(BASE62).decode()

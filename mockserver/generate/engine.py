@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
+import zlib
+from functools import lru_cache
 from typing import Any
 
 from ..core import tokens
@@ -32,6 +33,12 @@ IMAGE_TOKENS = 85
 AUDIO_TOKENS = 50
 
 
+@lru_cache(maxsize=1024)
+def is_reasoning_model(model: str) -> bool:
+    """o-series, gpt-5, *-thinking, *reasoner, deepseek-r1: models that reason before they answer."""
+    return REASONING_MODELS.match(model) is not None
+
+
 def default_reply(conv: Conversation, *, key: str, seed: int = 0) -> Reply:
     """The reply the mock gives when no scenario says otherwise."""
     created = int(time.time())
@@ -39,7 +46,7 @@ def default_reply(conv: Conversation, *, key: str, seed: int = 0) -> Reply:
     usage = Usage(prompt_tokens=prompt_tokens(conv))
     for candidate in candidates:
         usage.completion_tokens += completion_tokens(candidate)
-    if conv.reasoning_effort is not None or REASONING_MODELS.match(conv.model or "") or conv.thinking_budget:
+    if conv.reasoning_effort is not None or conv.thinking_budget or is_reasoning_model(conv.model or ""):
         reasoning = sum(tokens.count(c.reasoning or "") for c in candidates)
         usage.reasoning_tokens = reasoning
         usage.completion_tokens += reasoning
@@ -146,7 +153,7 @@ def _choose_tools(conv: Conversation) -> list[Tool]:
 
 def _reasoning(conv: Conversation) -> str | None:
     effort = conv.reasoning_effort
-    if effort is None and not conv.thinking_budget and not REASONING_MODELS.match(conv.model or ""):
+    if effort is None and not conv.thinking_budget and not is_reasoning_model(conv.model or ""):
         return None
     if effort == "none":
         return None
@@ -176,4 +183,4 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _hash_int(value: Any) -> int:
-    return int.from_bytes(hashlib.blake2b(str(value).encode(), digest_size=8).digest(), "big")
+    return zlib.crc32(str(value).encode())

@@ -38,6 +38,7 @@ class Binding:
     dialects: tuple["Dialect", ...]
     handler: Handler | None
     converses: bool  # the dialect itself parses, replies and renders (chat-like operations)
+    answers_itself: bool  # a handler or a conversing dialect answers (else the documented example does)
 
     def dialect_for(self, headers: dict[str, str], query: Any) -> "Dialect":
         """The default dialect, or another the client's headers claim (shared operations like GET /v1/models)."""
@@ -45,11 +46,6 @@ class Binding:
             if dialect.claims(headers, query):
                 return dialect
         return self.dialects[0]
-
-    @property
-    def answers_itself(self) -> bool:
-        """A handler or a conversing dialect answers (else the documented example does)."""
-        return self.handler is not None or self.converses
 
 
 class Pipeline:

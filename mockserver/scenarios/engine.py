@@ -42,7 +42,7 @@ class ScenarioLoadError(Exception):
 class OperationIndex:
     """An operation's candidate scenarios in selection order, split by the literal model they require."""
 
-    __slots__ = ("all", "by_model", "any_model")
+    __slots__ = ("all", "by_model", "any_model", "any_list")
 
     def __init__(self, ranked: list[tuple[int, Scenario]]) -> None:
         self.all = [s for _, s in ranked]
@@ -54,12 +54,13 @@ class OperationIndex:
                 self.any_model.append((rank, scenario))
             else:
                 self.by_model.setdefault(literal, []).append((rank, scenario))
+        self.any_list = [s for _, s in self.any_model]
 
     def candidates(self, model: str | None) -> list[Scenario]:
         """The scenarios that could match a request for `model`, in selection order."""
-        exact = self.by_model.get(model or "") if self.by_model else None
+        exact = self.by_model.get(model) if model else None
         if not exact:
-            return [s for _, s in self.any_model]
+            return self.any_list
         if not self.any_model:
             return [s for _, s in exact]
         return [s for _, s in sorted(exact + self.any_model, key=lambda pair: pair[0])]

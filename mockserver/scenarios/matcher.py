@@ -98,13 +98,19 @@ class RequestView:
         return self.ctx.stream
 
 
-def operation_names(ctx: RequestContext) -> set[str]:
+_NAMES: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def operation_names(ctx: RequestContext) -> frozenset[str]:
     """Names `match.operation` accepts for this request: operationId, handler module, dialect."""
     op = ctx.operation
-    names = {op.operation_id, ctx.dialect.name}
-    if op.handler_name:
-        names.add(op.handler_name.partition(":")[0])
-        names.add(op.handler_name)
+    key = (op.operation_id, ctx.dialect.name)
+    names = _NAMES.get(key)
+    if names is None:
+        found = {op.operation_id, ctx.dialect.name}
+        if op.handler_name:
+            found |= {op.handler_name.partition(":")[0], op.handler_name}
+        names = _NAMES[key] = frozenset(found)
     return names
 
 
@@ -123,20 +129,44 @@ def raw_needle(cond: Condition | None) -> bytes | None:
 
 
 def quick_reject(match: Match, view: RequestView) -> bool:
-    """A cheap pre-check of the commonest triggers (model, headers, message text in the raw body): True = no match."""
+    """A cheap pre-check of the commonest triggers (model, headers, body keys, text in the raw body): True = no match."""
     if match.model is not None and not match.model.test(view.model):
         return True
-    headers = view.ctx.headers
-    if any(not cond.test(headers.get(name)) for name, cond in match.headers.items()):
-        return True
+    if match.headers:
+        headers = view.ctx.headers
+        for name, cond in match.headers.items():
+            if not cond.test(headers.get(name)):
+                return True
     needles = match.needles
     if needles is None:
-        needles = match.needles = tuple(n for n in (raw_needle(match.message), raw_needle(match.system)) if n)
-    if needles and b"\\u" not in view.ctx.raw_body:
-        lowered = view.raw_lower
-        if any(needle not in lowered for needle in needles):
+        needles = match.needles = (tuple(n for n in (raw_needle(match.message), raw_needle(match.system)) if n),
+                                   body_keys(match))
+    text, keys = needles
+    if keys:
+        body = view.ctx.body
+        if not isinstance(body, dict):
             return True
+        for key in keys:
+            if key not in body:
+                return True
+    if text:
+        raw = view.ctx.raw_body
+        if b"\\u" not in raw:
+            lowered = view.raw_lower
+            for needle in text:
+                if needle not in lowered:
+                    return True
     return False
+
+
+def body_keys(match: Match) -> tuple[str, ...]:
+    """Top-level body keys a match's `body` conditions need present (all but `exists: false`)."""
+    keys = []
+    for path, cond in match.body.items():
+        first = PATH_TOKEN.match(path.removeprefix("$").removeprefix("."))
+        if first and first.group(1) and not (cond.kind == "exists" and not cond.value):
+            keys.append(first.group(1))
+    return tuple(keys)
 
 
 def evaluate(scenario: Scenario, view: RequestView, *, complete: bool = False, explicit: bool = False) -> Verdict:
