@@ -350,6 +350,7 @@ class Anthropic(Dialect):
     name = "anthropic"
     conversational = True
     handles = ("messages:create",)
+    request_id_names = ("request-id", "x-request-id")
     keepalive_frame = b'event: ping\ndata: {"type": "ping"}\n\n'
 
     def claims(self, headers: dict[str, str], query: Any) -> bool:
@@ -357,9 +358,6 @@ class Anthropic(Dialect):
 
     def new_request_id(self) -> str:
         return "req_" + os.urandom(12).hex()
-
-    def request_id_headers(self, request_id: str) -> dict[str, str]:
-        return {"request-id": request_id, "x-request-id": request_id}
 
     def error_body(self, error: MockError, request_id: str) -> Any:
         kind = error.kind or ERROR_TYPES.get(error.status, "api_error" if error.status >= 500 else

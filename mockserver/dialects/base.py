@@ -27,7 +27,7 @@ class Dialect:
     name: ClassVar[str] = "openai"
     conversational: ClassVar[bool] = False
     handles: ClassVar[tuple[str, ...]] = ()  # the spec's x-mock-handler names this dialect answers itself
-    request_id_header: ClassVar[str] = "x-request-id"
+    request_id_names: ClassVar[tuple[str, ...]] = ("x-request-id",)  # the headers an SDK reads the request id from
     keepalive_frame: ClassVar[bytes | None] = b": keep-alive\n\n"
     auth: "Dialect | None" = None  # the dialect whose key errors apply (task APIs sit behind the gateway's)
 
@@ -43,7 +43,7 @@ class Dialect:
 
     def request_id_headers(self, request_id: str) -> dict[str, str]:
         """The headers an SDK reads the request id from."""
-        return {"x-request-id": request_id}
+        return dict.fromkeys(self.request_id_names, request_id)
 
     def error_body(self, error: MockError, request_id: str) -> Any:
         """The provider's error body for `error`."""
@@ -53,7 +53,7 @@ class Dialect:
 
     def error_answer(self, error: MockError, request_id: str) -> "Answer":
         """`error` as the provider sends it: status, body, headers."""
-        headers = {**self.request_id_headers(request_id), **(error.headers or {})}
+        headers = {**dict.fromkeys(self.request_id_names, request_id), **(error.headers or {})}
         return JsonAnswer(self.error_body(error, request_id), status_code=error.status, headers=headers)
 
     def missing_key(self) -> MockError:

@@ -19,9 +19,11 @@ FILLERS = (" the", " a", " and", ",", ".", " I", " is", " to", " of", " it")
 
 def reply_key(ctx: RequestContext, ignore: tuple[str, ...] = DELIVERY_FIELDS) -> str:
     """A stable key for the request's content: same body (any key order, streamed or not) + `--seed` → same key."""
-    body = {k: v for k, v in (ctx.body or {}).items() if k not in ignore}
-    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
-    return tokens.stable_id(canonical, ctx.seed, length=20)
+    body = ctx.body or {}
+    if any(k in body for k in ignore):
+        body = {k: v for k, v in body.items() if k not in ignore}
+    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS) + b"#%d" % ctx.seed
+    return tokens.base62(hashlib.blake2b(canonical, digest_size=20).digest(), 20)
 
 
 @lru_cache(maxsize=1024)

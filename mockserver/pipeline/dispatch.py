@@ -75,11 +75,14 @@ class Pipeline:
             answer, label = self._error(ctx, MockError(500, "The mock server had an internal error while "
                                                             "processing your request (see its log).")), "bug"
         dialect = ctx.dialect or self.fallback
-        for name, value in dialect.request_id_headers(ctx.request_id).items():
-            answer.headers.setdefault(name, value)
-        if ctx.decision is not None and ctx.decision.headers:
-            for name, value in ctx.decision.headers.items():
-                answer.headers.setdefault(name, value)
+        headers = answer.headers
+        for name in dialect.request_id_names:
+            if name not in headers:
+                headers[name] = ctx.request_id
+        decision = ctx.decision
+        if decision is not None and decision.headers:
+            for name, value in decision.headers.items():
+                headers.setdefault(name, value)
         elapsed = (time.perf_counter() - started) * 1000
         self._record(ctx, answer, label or (ctx.decision.label if ctx.decision else "error"), elapsed)
         await answer(scope, receive, send)
