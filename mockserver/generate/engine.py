@@ -55,13 +55,18 @@ def default_reply(conv: Conversation, *, key: str, seed: int = 0) -> Reply:
 
 def prompt_tokens(conv: Conversation) -> int:
     """Input tokens: text tokens, 3 per message, 85 per image, 50 per audio clip, plus tool schemas."""
-    total = tokens.count(conv.system) + (MESSAGE_OVERHEAD if conv.system else 0)
+    count = tokens.count
+    total = count(conv.system) + MESSAGE_OVERHEAD if conv.system else 0
     for message in conv.messages:
-        total += MESSAGE_OVERHEAD + tokens.count(message.text)
-        total += IMAGE_TOKENS * len(message.images) + AUDIO_TOKENS * len(message.audio)
-        total += sum(tokens.count(r.content) for r in message.tool_results)
-        total += sum(tokens.count_json(u.arguments) + 1 for u in message.tool_uses)
-    total += sum(tokens.count(t.name) + tokens.count(t.description) + tokens.count_json(t.schema) for t in conv.tools)
+        total += MESSAGE_OVERHEAD + count(message.text)
+        if message.images or message.audio:
+            total += IMAGE_TOKENS * len(message.images) + AUDIO_TOKENS * len(message.audio)
+        for result in message.tool_results:
+            total += count(result.content)
+        for use in message.tool_uses:
+            total += tokens.count_json(use.arguments) + 1
+    for tool in conv.tools:
+        total += count(tool.name) + count(tool.description) + tokens.count_json(tool.schema)
     if conv.response_schema:
         total += tokens.count_json(conv.response_schema)
     return total
@@ -69,8 +74,11 @@ def prompt_tokens(conv: Conversation) -> int:
 
 def completion_tokens(candidate: Candidate) -> int:
     """Output tokens of one candidate (text, refusal and tool arguments)."""
-    total = tokens.count(candidate.text or "") + tokens.count(candidate.refusal or "")
-    total += sum(tokens.count(c.arguments_json()) + tokens.count(c.name) for c in candidate.tool_calls)
+    total = tokens.count(candidate.text) if candidate.text else 0
+    if candidate.refusal:
+        total += tokens.count(candidate.refusal)
+    for call in candidate.tool_calls:
+        total += tokens.count(call.arguments_json()) + tokens.count(call.name)
     return total
 
 
