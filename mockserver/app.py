@@ -192,14 +192,17 @@ async def read_body(ctx: RequestContext) -> None:
         ctx.body = await _read_form(ctx, op.body_schemas.get(declared) or {})
     if ctx.body is not None:
         _raise_on(op.body_validators[declared].first_violation(ctx.body))
-        if b"." in raw or b"e" in raw or b"E" in raw:
-            ctx.body = integral_floats_to_int(ctx.body)
+        ctx.body = integral_floats_to_int(ctx.body)
 
 
 def integral_floats_to_int(value: Any) -> Any:
-    """`41.0` -> `41`: JSON Schema counts it as an integer, so handlers may use it as one."""
+    """`41.0` -> `41`: JSON Schema counts it as an integer, so handlers may use it as one.
+
+    orjson also reads an integer beyond 64 bits as a float (`18446744073709551617` -> `1.8e19`): it becomes an
+    int again, so a token-id list stays a list of ints.
+    """
     if isinstance(value, float):
-        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+        return int(value) if value.is_integer() else value
     if isinstance(value, dict):
         return {k: integral_floats_to_int(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -257,7 +260,8 @@ def validate_parameters(ctx: RequestContext) -> None:
             if param.name not in query and f"{param.name}[]" not in query:
                 if param.required:
                     raise MockError(400, f"Missing required parameter: '{param.name}'.", param=param.name,
-                                    code="missing_required_parameter")
+                                    code="missing_required_parameter",
+                                    anthropic_message=f"{param.name}: Field required")
                 continue
             resolve = ctx.server.spec.resolve
             item = resolve(param.schema.get("items", {}))
@@ -272,14 +276,7 @@ def validate_parameters(ctx: RequestContext) -> None:
 def _raise_on(violation: Violation | None) -> None:
     if violation is not None:
         raise MockError(400, violation.message, param=violation.param, code=violation.code,
-                        anthropic_message=anthropic_message(violation))
-
-
-def anthropic_message(violation: Violation) -> str:
-    """Anthropic's wording: `max_tokens: Field required`."""
-    if violation.code == "missing_required_parameter" and violation.param:
-        return f"{violation.param}: Field required"
-    return f"{violation.param}: {violation.message}" if violation.param else violation.message
+                        anthropic_message=violation.anthropic_message)
 
 
 def create_app(settings: Settings | None = None, server: MockServer | None = None) -> Starlette:

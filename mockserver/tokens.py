@@ -8,8 +8,12 @@ from typing import Any
 
 import orjson
 
+from .errors import MockError
+
 PIECE = re.compile(r"\s*\w+|\s*[^\w\s]|\s+", re.UNICODE)
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# The vocabulary of the embedding and legacy completion models (cl100k_base, special tokens included).
+MAX_TOKEN_ID = 100276
 
 
 def split(text: str) -> list[str]:
@@ -25,6 +29,19 @@ def count(text: str) -> int:
 def count_json(value: Any) -> int:
     """Tokens in a JSON value as it would be serialised."""
     return count(orjson.dumps(value).decode()) if value is not None else 0
+
+
+def check_token_ids(ids: list[int], param: str) -> None:
+    """A token id outside the vocabulary is a 400 naming `param`, as on the real API."""
+    bad = next((t for t in ids if not 0 <= t <= MAX_TOKEN_ID), None)
+    if bad is not None:
+        raise MockError(400, f"Invalid token id {_short_int(bad)} in '{param}': token ids are non-negative integers "
+                             f"no larger than {MAX_TOKEN_ID}.", param=param, code="invalid_value")
+
+
+def _short_int(value: int) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-10:]}"
 
 
 def truncate(text: str, limit: int) -> tuple[str, bool]:

@@ -18,7 +18,7 @@ from .. import tokens
 from ..assets import asset_seed, image_url, render_svg
 from ..context import RequestContext
 from ..errors import MockError
-from ..media import aspect_ratio_size, parse_size, render_image
+from ..media import aspect_ratio_size, checked_aspect_ratio, parse_size, render_image
 from ..responses import JSONResponse
 
 SIZES = {
@@ -144,7 +144,7 @@ async def generate(ctx: RequestContext) -> Response:
         return await recraft_generate(ctx, body)
     model = body.get("model") or "dall-e-2"
     if body.get("aspect_ratio") and body.get("size") is None:
-        size = aspect_ratio_size(body["aspect_ratio"])
+        size = checked_aspect_ratio(body["aspect_ratio"], "aspect_ratio")
     else:
         size = size_of(body.get("size"), model)
     return await openai_images(ctx, body, model, size, key="generate")
