@@ -30,6 +30,7 @@ log = logging.getLogger("mockserver")
 Handler = Callable[[RequestContext], Awaitable[Response] | Response]
 Selector = Callable[[RequestContext], Awaitable[Response | None]]
 MAX_BODY_BYTES = 64 * 1024 * 1024
+INT64 = 2**63
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -198,11 +199,11 @@ async def read_body(ctx: RequestContext) -> None:
 def integral_floats_to_int(value: Any) -> Any:
     """`41.0` -> `41`: JSON Schema counts it as an integer, so handlers may use it as one.
 
-    orjson also reads an integer beyond 64 bits as a float (`18446744073709551617` -> `1.8e19`): it becomes an
-    int again, so a token-id list stays a list of ints.
+    Only within 64 bits, where the providers' integers live and orjson can write the value back; beyond
+    that (orjson reads `18446744073709551617` as `1.8e19`) a value stays a float for handlers to refuse.
     """
     if isinstance(value, float):
-        return int(value) if value.is_integer() else value
+        return int(value) if value.is_integer() and -INT64 <= value < INT64 else value
     if isinstance(value, dict):
         return {k: integral_floats_to_int(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -33,16 +33,16 @@ async def prefer_selector(ctx: RequestContext) -> Response | None:
     code, name = prefs.get("code"), prefs.get("example")
     if code is None and name is None:
         return None
-    status = int(code) if code and code.isdigit() else None
+    status = int(code) if code and code.isascii() and code.isdigit() else None
+    if code is not None and (status is None or not 100 <= status <= 599):
+        return error_response(ctx.dialect, 400, f"Prefer: code={code} is not an HTTP status.", code="invalid_prefer")
     example = ctx.operation.example(status=status, name=name)
     if example is None and name is not None and status is None:
         return error_response(ctx.dialect, 400, f"Prefer: example={name} names no documented example of "
                                                 f"{ctx.operation.operation_id}.", code="unknown_example")
     ctx.notes["answered_by"] = f"prefer:{name or code}"
     if example is None:
-        if status is None or not 100 <= status <= 599:
-            return error_response(ctx.dialect, 400, f"Prefer: code={code} is not an HTTP status.", code="invalid_prefer")
-        if status >= 400:
+        if status is not None and status >= 400:
             return error_response(ctx.dialect, status, f"Simulated {status} error (Prefer: code={status}).")
         return Response(status_code=status)
     return render_example(example)

@@ -31,17 +31,18 @@ def count_json(value: Any) -> int:
     return count(orjson.dumps(value).decode()) if value is not None else 0
 
 
-def check_token_ids(ids: list[int], param: str) -> None:
+def is_token_ids(value: Any) -> bool:
+    """A non-empty list of numbers (an id beyond 64 bits arrives as a float: it is still meant as an id)."""
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(t, (int, float)) and not isinstance(t, bool) for t in value)
+
+
+def check_token_ids(ids: list[int | float], param: str) -> None:
     """A token id outside the vocabulary is a 400 naming `param`, as on the real API."""
     bad = next((t for t in ids if not 0 <= t <= MAX_TOKEN_ID), None)
     if bad is not None:
-        raise MockError(400, f"Invalid token id {_short_int(bad)} in '{param}': token ids are non-negative integers "
+        raise MockError(400, f"Invalid token id {bad:.0f} in '{param}': token ids are non-negative integers "
                              f"no larger than {MAX_TOKEN_ID}.", param=param, code="invalid_value")
-
-
-def _short_int(value: int) -> str:
-    text = str(value)
-    return text if len(text) <= 24 else f"{text[:10]}...{text[-10:]}"
 
 
 def truncate(text: str, limit: int) -> tuple[str, bool]:

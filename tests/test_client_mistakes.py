@@ -123,3 +123,12 @@ def test_openai_keeps_its_bracket_paths(http: httpx.Client) -> None:
     body = {"model": "gpt-4o", "messages": [{"role": "user", "content": [{"type": "text"}]}]}
     error = openai_error(http.post("/v1/chat/completions", json=body), "messages[0].content[0].text")
     assert error["message"] == "Missing required parameter: 'messages[0].content[0].text'."
+
+
+@pytest.mark.parametrize("path", ["/v1/models/:generateContent", "/v1beta/models/:streamGenerateContent"])
+def test_an_empty_model_segment_is_a_gemini_400_not_another_route(server, path: str) -> None:
+    response = httpx.post(server.url + path, headers={"x-goog-api-key": "k"}, timeout=10,
+                          json={"contents": [{"parts": [{"text": "hi"}]}]})
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["status"] == "INVALID_ARGUMENT" and "'model'" in error["message"]

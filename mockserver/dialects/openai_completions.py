@@ -28,7 +28,7 @@ def parse_prompts(ctx: RequestContext) -> list[Conversation]:
     prompt = body["prompt"]
     if isinstance(prompt, str):
         texts = [prompt]
-    elif prompt and all(isinstance(p, int) for p in prompt):
+    elif tokens.is_token_ids(prompt):
         tokens.check_token_ids(prompt, "prompt")
         texts = [_token_text(prompt)]
     elif prompt and all(isinstance(p, list) for p in prompt):

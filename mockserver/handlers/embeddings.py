@@ -23,7 +23,7 @@ def inputs(value: Any) -> list[str | list[int]]:
     """The request's `input` as a list of texts or token arrays (the schema has checked the shape)."""
     if isinstance(value, str):
         return [value]
-    if value and all(isinstance(v, int) for v in value):
+    if tokens.is_token_ids(value):
         return [list(value)]
     return list(value)
 
