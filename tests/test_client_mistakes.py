@@ -132,3 +132,44 @@ def test_an_empty_model_segment_is_a_gemini_400_not_another_route(server, path: 
     assert response.status_code == 400, response.text
     error = response.json()["error"]
     assert error["status"] == "INVALID_ARGUMENT" and "'model'" in error["message"]
+
+
+TOOL_TURNS = ('{"role": "user", "content": "count"},'
+              '{"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "count",'
+              ' "input": {"n": 18446744073709551617}}]},'
+              '{"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "done"}]}')
+
+
+@pytest.mark.parametrize(("path", "raw"), [
+    ("/v1/messages", '{"model": "claude-sonnet-4-20250514", "max_tokens": 32, "messages": [' + TOOL_TURNS + ']}'),
+    ("/v1/messages/count_tokens", '{"model": "claude-sonnet-4-20250514", "messages": [' + TOOL_TURNS + ']}'),
+    ("/v1/chat/completions", '{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}],'
+                             ' "seed": 18446744073709551617, "max_completion_tokens": 18446744073709551617}'),
+])
+def test_integers_beyond_64_bits_elsewhere_are_answered(server, path: str, raw: str) -> None:
+    """A tool's input may hold any JSON number, and a seed or limit past 64 bits is merely large: all answered."""
+    headers = {**ANTHROPIC, "Authorization": "Bearer k", "content-type": "application/json"}
+    response = httpx.post(server.url + path, headers=headers, content=raw, timeout=10)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("query", ["__code=%C2%B2", "__code=abc", "__code=2000"])
+def test_a_prefer_code_that_is_no_status_is_a_400(http: httpx.Client, query: str) -> None:
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    response = http.post(f"/v1/chat/completions?{query}", json=body)
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_prefer"
+
+
+def test_starting_after_with_a_non_ascii_digit_is_a_400(http: httpx.Client) -> None:
+    created = http.post("/v1/responses", json={"model": "gpt-4.1", "input": "hi"}).json()
+    response = http.get(f"/v1/responses/{created['id']}", params={"stream": "true", "starting_after": "²"})
+    assert openai_error(response, "starting_after")
+
+
+@pytest.mark.parametrize(("headers", "prompt"), [({"X-Mock-Task-Polls": "inf"}, "a song"),
+                                                 ({"X-Mock-Task-Polls": "1e400"}, "a song"),
+                                                 ({}, "a song [mock:polls=inf]")])
+def test_infinite_task_polls_are_a_400(http: httpx.Client, headers: dict, prompt: str) -> None:
+    response = http.post("/suno/submit/music", headers=headers, json={"prompt": prompt, "mv": "chirp-v4"})
+    assert response.status_code == 400 and response.json()["code"] == "invalid_request"
+    assert "finite" in response.json()["message"]
