@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -231,8 +232,8 @@ def coerce(value: str, schema: dict, resolve: Callable[[Any], Any] = lambda node
         try:
             if kind == "integer":
                 return int(value)
-            if kind == "number":
-                return float(value)
+            if kind == "number" and math.isfinite(number := float(value)):
+                return number
             if kind == "boolean" and value.lower() in ("true", "false", "1", "0"):
                 return value.lower() in ("true", "1")
         except ValueError:

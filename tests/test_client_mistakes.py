@@ -10,6 +10,8 @@ import httpx
 import pytest
 from PIL import Image
 
+from mockserver.media import render_audio
+
 ANTHROPIC = {"x-api-key": "sk-test", "anthropic-version": "2023-06-01"}
 BEYOND_64_BITS = 2**64 + 1  # orjson reads it as a float
 
@@ -173,3 +175,11 @@ def test_infinite_task_polls_are_a_400(http: httpx.Client, headers: dict, prompt
     response = http.post("/suno/submit/music", headers=headers, json={"prompt": prompt, "mv": "chirp-v4"})
     assert response.status_code == 400 and response.json()["code"] == "invalid_request"
     assert "finite" in response.json()["message"]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e400"])
+def test_a_form_number_that_is_not_finite_is_named(http: httpx.Client, value: str) -> None:
+    response = http.post("/v1/audio/transcriptions", data={"model": "whisper-1", "temperature": value},
+                         files={"file": ("a.mp3", render_audio("mp3", 1.0, "x"), "audio/mpeg")})
+    error = openai_error(response, "temperature")
+    assert error["message"] == "Invalid type for 'temperature': expected number, but got string instead."

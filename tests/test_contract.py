@@ -30,4 +30,5 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(server, tmp_
                "--phases", PHASES, "--header", "Authorization: Bearer sk-contract",
                "--warnings", "off", "--report-dir", str(tmp_path), "--request-timeout", "30"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600 + 120 * MAX_EXAMPLES)
+    print(result.stdout[result.stdout.rfind("SUMMARY"):])  # phases, case count, failures (shown with -s)
     assert result.returncode == 0, result.stdout[-12000:]
