@@ -32,6 +32,8 @@ check: $(VENV)/.run-deps
 routes: $(VENV)/.run-deps
 	$(VENV)/bin/mockserver routes
 
+# The mock against bare Starlette, steady and aimock (installs wrk and the npm peers when missing);
+# e.g. make bench ARGS="--only chat,stream --seconds 5" (python bench/run.py --help); never part of make test.
 bench: $(VENV)/.test-deps
 	$(VENV)/bin/python bench/run.py $(ARGS)
 

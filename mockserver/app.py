@@ -6,19 +6,20 @@ import importlib
 import inspect
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
 from . import admin
 from .auth import check_key, extract_key
 from .context import RequestContext
-from .errors import MockError, error_response
+from .errors import MockError, error_response, request_id, start_request
 from .routing import Router
 from .scenarios.engine import install as install_scenarios
 from .select import answer_from_example, prefer_selector
@@ -33,6 +34,14 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 INT64 = 2**63
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+# Response headers a browser app may read: request ids, retry hints and the rate-limit windows.
+EXPOSED_HEADERS = ["x-request-id", "request-id", "openai-processing-ms", "retry-after", "retry-after-ms",
+                   "x-should-retry",
+                   *(f"x-ratelimit-{part}-{unit}" for part in ("limit", "remaining", "reset")
+                     for unit in ("requests", "tokens")),
+                   *(f"anthropic-ratelimit-{unit}-{part}" for unit in ("requests", "tokens")
+                     for part in ("limit", "remaining", "reset"))]
+REASON_CHARS = 100
 
 
 class MockServer:
@@ -60,39 +69,43 @@ class MockServer:
     async def dispatch(self, request: Request) -> Response:
         """Route, authenticate, validate, select an answer; never let a client mistake become a 500."""
         started = time.perf_counter()
+        start_request()
         ctx: RequestContext | None = None
         answered_by = "error"
+        dialect: str | None = None
         try:
             ctx, response, answered_by = await self._answer(request)
         except MockError as exc:
-            response = exc.response(ctx.dialect if ctx else self._dialect_for_path(request.url.path))
+            dialect = exc.dialect or self._dialect_for_path(request.url.path)
+            response = exc.response(dialect)
         except Exception:  # a bug of ours: say so in the provider's shape, keep serving
             log.exception("unhandled error for %s %s", request.method, request.url.path)
             dialect = ctx.dialect if ctx else self._dialect_for_path(request.url.path)
             response = error_response(dialect, 500, "The mock server had an internal error while processing "
                                                     "your request (see its log).")
             answered_by = "bug"
-        _stamp_request_id(response, ctx.dialect if ctx else None)
+        _stamp_request_id(response, ctx.dialect if ctx else dialect)
         if request.method == "HEAD" and hasattr(response, "body"):
             response.body = b""  # keep the headers (content-length of the GET), send no body
         elapsed = (time.perf_counter() - started) * 1000
         for observe in self.observers:
             observe(ctx, request, response.status_code, answered_by, elapsed)
         if not self.settings.quiet:
-            log.info("%s %s %d %s %.1fms", request.method, request.url.path, response.status_code, answered_by, elapsed)
+            log.info("%s", request_line(request, response, answered_by, elapsed))
+            if ctx is not None and log.isEnabledFor(logging.DEBUG):
+                for line in selection_trace(ctx, answered_by):
+                    log.debug("  %s", line)
         return response
 
     async def _answer(self, request: Request) -> tuple[RequestContext, Response, str]:
         path = request.url.path
         match = self.router.match(request.method, path)
         if match is None:
-            raise MockError(404, f"Invalid URL ({request.method} {path})", dialect=self._dialect_for_path(path),
-                            code="unknown_url")
+            raise MockError(404, f"Invalid URL ({request.method} {path})", dialect=self._dialect_for_path(path))
         if match.operation is None:
             allowed = ", ".join(match.allowed)
             raise MockError(405, f"Method {request.method} is not allowed on {path}; allowed: {allowed}.",
-                            dialect=self._dialect_for_path(path), code="method_not_allowed",
-                            headers={"allow": allowed})
+                            dialect=self._dialect_for_path(path), headers={"allow": allowed})
         op = match.operation
         ctx = RequestContext(request=request, operation=op, server=self,
                              dialect=pick_dialect(op, request), path_params=match.path_params)
@@ -121,12 +134,72 @@ class MockServer:
         return nearest.dialect if nearest else "openai"
 
 
+def request_line(request: Request, response: Response, answered_by: str, elapsed_ms: float) -> str:
+    """`POST /v1/chat/completions 401 error 0.4ms: You didn't provide an API key...` (no query: it may hold a key)."""
+    line = f"{request.method} {request.url.path} {response.status_code} {answered_by} {elapsed_ms:.1f}ms"
+    if response.status_code >= 400:
+        reason = error_reason(getattr(response, "body", b""))
+        if reason:
+            line += f": {reason}"
+    return line
+
+
+def error_reason(body: bytes) -> str | None:
+    """The message of a provider-shaped error body, shortened to a line."""
+    if not body or body[:1] != b"{":
+        return None
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    message = _error_message(data) if isinstance(data, dict) else None
+    if not message:
+        return None
+    message = " ".join(message.split())
+    return message if len(message) <= REASON_CHARS else message[:REASON_CHARS - 3] + "..."
+
+
+def _error_message(body: dict) -> str | None:
+    """`error.message` (OpenAI, Anthropic, Gemini), `error`, `detail`, `description` (MJ), `message`, `base_resp`."""
+    error = body.get("error")
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return error["message"]
+    detail = body.get("detail")
+    if isinstance(detail, list) and detail and isinstance(detail[0], dict):
+        return f"{'.'.join(map(str, detail[0].get('loc') or []))}: {detail[0].get('msg')}"
+    for value in (error, detail, body.get("description"), body.get("message")):
+        if isinstance(value, str):
+            return value
+    status = body.get("base_resp")
+    return status.get("status_msg") if isinstance(status, dict) else None
+
+
+def selection_trace(ctx: RequestContext, answered_by: str) -> list[str]:
+    """Why this answer (for `--log-level debug`): the scenarios considered, `Prefer`, the handler or example."""
+    engine = ctx.server.services.get("scenarios")
+    lines = engine.trace(ctx) if engine is not None else []
+    prefer = ctx.request.headers.get("prefer")
+    if prefer:
+        used = "answered" if answered_by.startswith("prefer:") else (
+            "not used: a scenario answered" if answered_by.startswith("scenario:") else "not used")
+        lines.append(f"Prefer: {prefer} ({used})")
+    op = ctx.operation
+    if answered_by == "example":
+        lines.append(f"documented example of {op.operation_id} (no handler)")
+    elif answered_by == op.handler_name:
+        lines.append(f"handler {op.handler_name} of {op.operation_id}")
+    return lines
+
+
 def _stamp_request_id(response: Response, dialect: str | None) -> None:
-    """Every answer carries a request id where the SDKs look for it (`x-request-id`, Anthropic's `request-id`)."""
-    request_id = response.headers.get("x-request-id") or response.headers.get("request-id") or f"req_{uuid.uuid4().hex}"
-    response.headers.setdefault("x-request-id", request_id)
+    """Every answer carries the request's id where the SDKs look for it (`x-request-id`, Anthropic's `request-id`).
+
+    A scenario's raw answer may set its own id; otherwise it is the one the error bodies carry.
+    """
+    given = response.headers.get("x-request-id") or response.headers.get("request-id") or request_id()
+    response.headers.setdefault("x-request-id", given)
     if dialect == "anthropic":
-        response.headers.setdefault("request-id", request_id)
+        response.headers.setdefault("request-id", given)
 
 
 def resolve_handler(name: str | None) -> Handler | None:
@@ -283,7 +356,10 @@ def _raise_on(violation: Violation | None) -> None:
 def create_app(settings: Settings | None = None, server: MockServer | None = None) -> Starlette:
     """The ASGI app: admin and spec routes in front of the spec dispatcher."""
     server = server or MockServer(settings)
-    app = Starlette(routes=admin.routes(server))
+    origins = list(server.settings.cors_origins) or ["*"]
+    cors = Middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"],
+                      expose_headers=EXPOSED_HEADERS, max_age=600)
+    app = Starlette(routes=admin.routes(server), middleware=[cors])
 
     async def everything_else(scope, receive, send) -> None:  # any path, even one a route pattern can't match
         response = await server.dispatch(Request(scope, receive))

@@ -49,7 +49,7 @@ def check_key(key: str | None, allowed: tuple[str, ...], dialect: str) -> None:
 def _check(key: str | None, allowed: tuple[str, ...], dialect: str) -> None:
     if not key:
         raise MockError(401, MISSING_KEY.get(dialect, MISSING_KEY["openai"]),
-                        code=None if dialect == "openai" else "missing_api_key")
+                        code="" if dialect == "openai" else "missing_api_key")  # OpenAI sends `code: null`
     if allowed and key not in allowed:
         if dialect == "anthropic":
             raise MockError(401, "invalid x-api-key")

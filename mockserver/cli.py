@@ -1,4 +1,4 @@
-"""`mockserver serve | routes | check`."""
+"""`mockserver serve | routes | check | --version` (also `python -m mockserver`)."""
 
 from __future__ import annotations
 
@@ -6,26 +6,50 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .settings import Settings
+from .settings import Settings, shipped
+
+if TYPE_CHECKING:
+    from .scenarios.engine import ScenarioEngine
+
+LOG_FORMAT = "%(asctime)s.%(msecs)03d %(levelname)-7s %(message)s"
+LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def version() -> str:
+    """The installed distribution's version (the package's own when run from a bare checkout)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("mockserver")
+    except PackageNotFoundError:
+        from . import __version__
+        return __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="mockserver", description="Spec-driven mock of the LLM and media gateway API.")
+    parser.add_argument("--version", action="version", version=f"mockserver {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve the mock API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=4010)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
+    serve.add_argument("--port", type=int, default=4010, help="port (default 4010)")
     _spec_arg(serve)
-    serve.add_argument("--scenarios", type=Path, default=None, help="directory of YAML scenarios (default: scenarios/)")
+    _scenario_args(serve)
     serve.add_argument("--seed", type=int, default=0, help="seed for deterministic content (default 0)")
     serve.add_argument("--api-key", action="append", default=[], dest="api_keys",
                        help="accept only this key (repeatable); by default any key is accepted")
     serve.add_argument("--task-speed", type=float, default=1.0,
                        help="async job clock multiplier; 0 finishes jobs at once (default 1)")
-    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--cors-origin", action="append", default=[], dest="cors_origins", metavar="ORIGIN",
+                       help="allow browser calls from this origin only, e.g. http://localhost:3000 (repeatable); "
+                            "by default every origin is allowed")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
+                       help="info logs one line per request; debug adds why each answer was chosen")
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
 
     routes = sub.add_parser("routes", help="list the operations the spec defines")
@@ -33,12 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate the spec (and its examples) and the scenarios; exit 1 on problems")
     _spec_arg(check)
-    check.add_argument("--scenarios", type=Path, default=None, help="directory of YAML scenarios (default: scenarios/)")
+    _scenario_args(check)
     return parser
 
 
 def _spec_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--spec", type=Path, default=None, help="OpenAPI file (default: specs/gateway.openapi.yaml)")
+    parser.add_argument("--spec", type=Path, default=None, help="OpenAPI file (default: the shipped gateway spec)")
+
+
+def _scenario_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenarios", type=Path, action="append", default=[], metavar="DIR", dest="scenarios",
+                        help="a directory of YAML scenarios, added to the shipped ones (repeatable; a scenario "
+                             "named like a shipped one replaces it)")
+    parser.add_argument("--no-default-scenarios", action="store_false", dest="default_scenarios",
+                        help="leave out the shipped scenarios")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,10 +89,11 @@ def serve(args: argparse.Namespace) -> int:
 
     from .app import MockServer, create_app
 
-    logging.basicConfig(level=args.log_level.upper(), format="%(message)s", stream=sys.stderr)
-    settings = Settings(host=args.host, port=args.port, spec_path=args.spec, scenarios_dir=args.scenarios,
-                        seed=args.seed, api_keys=tuple(args.api_keys), log_level=args.log_level,
-                        quiet=args.quiet, task_speed=args.task_speed)
+    logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT, datefmt=LOG_DATE_FORMAT, stream=sys.stderr)
+    settings = Settings(host=args.host, port=args.port, spec_path=args.spec, scenario_dirs=tuple(args.scenarios),
+                        default_scenarios=args.default_scenarios, seed=args.seed, api_keys=tuple(args.api_keys),
+                        log_level=args.log_level, quiet=args.quiet, task_speed=args.task_speed,
+                        cors_origins=tuple(args.cors_origins))
     from .scenarios.engine import ScenarioLoadError
 
     try:
@@ -70,13 +103,25 @@ def serve(args: argparse.Namespace) -> int:
         return 1
     print(f"mockserver: spec {server.spec.source} ({len(server.spec.operations)} operations, "
           f"{len(server.handlers)} with handlers)", file=sys.stderr)
-    scenarios = server.services["scenarios"]
-    print(f"mockserver: scenarios {scenarios.directory} ({len(scenarios.scenarios)} loaded: "
-          f"{', '.join(s.name for s in scenarios.scenarios) or 'none'})", file=sys.stderr)
-    print(f"mockserver: listening on http://{args.host}:{args.port}", file=sys.stderr, flush=True)
+    for line in scenario_summary(server.services["scenarios"]):
+        print(f"mockserver: {line}", file=sys.stderr)
+    origins = ", ".join(settings.cors_origins) or "any origin"
+    print(f"mockserver: listening on http://{args.host}:{args.port} (CORS: {origins})", file=sys.stderr, flush=True)
     uvicorn.run(create_app(server=server), host=args.host, port=args.port, log_level="warning",
                 access_log=False, timeout_keep_alive=30)
     return 0
+
+
+def scenario_summary(engine: "ScenarioEngine") -> list[str]:
+    """Which scenarios were loaded from where, for the startup print."""
+    lines = [f"scenarios: {len(engine.scenarios)} loaded"]
+    for directory in engine.directories:
+        names = [s.name for s in engine.scenarios if Path(s.source).resolve().is_relative_to(directory.resolve())]
+        label = " (shipped)" if directory.resolve() == shipped("scenarios").resolve() else ""
+        lines.append(f"  {directory}{label}: {', '.join(names) or 'none'}")
+    if engine.shadowed:
+        lines.append(f"  shipped scenarios replaced by yours: {', '.join(engine.shadowed)}")
+    return lines
 
 
 def routes(args: argparse.Namespace) -> int:
@@ -93,7 +138,8 @@ def routes(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
-    """Validate the spec; print each problem; non-zero exit when there are any."""
+    """Validate the spec and the scenarios; print each problem once, in file order; non-zero exit when there are any."""
+    from .scenarios.engine import check_directories
     from .spec import Spec
     from .speccheck import spec_problems
 
@@ -105,13 +151,14 @@ def check(args: argparse.Namespace) -> int:
     problems = spec_problems(spec)
     for problem in problems:
         print(problem, file=sys.stderr)
-    print(f"spec: {len(spec.operations)} operations, {len(problems)} problem(s)")
-    from .scenarios.engine import check_directory
-
-    report = check_directory(getattr(args, "scenarios", None))
+    print(f"spec: {spec.source}: {len(spec.operations)} operations, {len(problems)} problem(s)")
+    settings = Settings(scenario_dirs=tuple(args.scenarios), default_scenarios=args.default_scenarios)
+    directories = settings.scenario_directories()
+    report = check_directories(directories)
     for error in report.errors:
         print(error, file=sys.stderr)
-    print(f"scenarios: {len(report.scenarios)} loaded, {len(report.errors)} error(s)")
+    where = ", ".join(map(str, directories)) or "no directory"
+    print(f"scenarios: {where}: {len(report.scenarios)} loaded, {len(report.errors)} error(s)")
     return 1 if problems or report.errors else 0
 
 

@@ -57,7 +57,8 @@ def routes(server: "MockServer") -> list[Route]:
         if request.method == "GET":
             eng.reload_if_changed()
             return JSONResponse({"object": "list", "data": [describe(s) for s in eng.scenarios],
-                                 "directory": str(eng.directory), "reload_error": eng.last_reload_error})
+                                 "directories": [str(d) for d in eng.directories],
+                                 "reload_error": eng.last_reload_error})
         raw = await request.body()
         found, errors = parse_upload(raw, request.headers.get("content-type", ""))
         if errors or not found:

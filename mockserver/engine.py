@@ -11,10 +11,11 @@ from typing import Any
 from . import tokens
 from .conversation import Conversation, Tool
 from .reply import Candidate, Reply, ToolCall, Usage
-from .schema_instance import instance_for
+from .generate import instance_for
 
 REASONING_MODELS = re.compile(r"^(o\d|gpt-5|.*-thinking|.*reasoner|deepseek-r1)", re.IGNORECASE)
 EFFORT_TOKENS = {"none": 0, "minimal": 8, "low": 16, "medium": 48, "high": 128, "xhigh": 256}
+# Stock sentences shown by every dialect, so none uses one provider's field names or values.
 SENTENCES = [
     "This answer comes from mockserver, a local stand-in for the gateway.",
     "The content is deterministic: the same request and seed give the same words.",
@@ -22,9 +23,10 @@ SENTENCES = [
     "Streaming, tools and structured output behave the way the real API does.",
     "Scenarios can script any reply, error or timing you need for a test.",
     "Change the seed to get a different but equally stable answer.",
-    "Long answers are cut at max_tokens, with the finish reason set to length.",
+    "Long answers stop at the token limit you set, and the reply says it was cut short.",
     "Stop sequences end the text early, exactly where they first appear.",
 ]
+BRIEF = "brief"  # `conv.extra[BRIEF]`: answer in one short sentence (legacy completions, 16 tokens by default)
 MESSAGE_OVERHEAD = 3
 IMAGE_TOKENS = 85
 AUDIO_TOKENS = 50
@@ -99,8 +101,9 @@ def _text(conv: Conversation, variant: str, index: int) -> str:
                      f"({', '.join(_describe_media(u) for u in message.images)}).")
     if message and message.audio:
         parts.append(f"I received {len(message.audio)} audio clip{'s' if len(message.audio) > 1 else ''}.")
-    start = _hash_int(variant) % len(SENTENCES)
-    parts += [SENTENCES[(start + i) % len(SENTENCES)] for i in range(2)]
+    if not conv.extra.get(BRIEF):
+        start = _hash_int(variant) % len(SENTENCES)
+        parts += [SENTENCES[(start + i) % len(SENTENCES)] for i in range(2)]
     return " ".join(parts)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from .responses import JSONResponse
@@ -21,11 +22,30 @@ GEMINI_STATUSES = {
     415: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 499: "CANCELLED", 500: "INTERNAL",
     501: "UNIMPLEMENTED", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
 }
-OPENAI_CODES = {401: "invalid_api_key", 404: "not_found", 429: "rate_limit_exceeded"}
+OPENAI_CODES = {401: "invalid_api_key", 429: "rate_limit_exceeded"}  # other statuses: `code: null`, as OpenAI sends
 KLING_CODES = {400: 1201, 401: 1000, 403: 1103, 404: 1203, 429: 1302, 500: 5000, 503: 5001}
 HAILUO_CODES = {400: 2013, 401: 1004, 404: 2013, 429: 1002, 500: 1000}
 TASK_CODES = {"invalid_request", "task_not_exist", "rate_limit_exceeded", "fail", "do_request_failed",
               "fetch_task_failed", "model_not_found"}
+
+
+_REQUEST_ID: ContextVar[str | None] = ContextVar("mockserver_request_id", default=None)
+
+
+def _new_request_id() -> str:
+    return f"req_{uuid.uuid4().hex[:24]}"
+
+
+def start_request() -> str:
+    """Give the current request its one id (the headers and error bodies all carry it)."""
+    given = _new_request_id()
+    _REQUEST_ID.set(given)
+    return given
+
+
+def request_id() -> str:
+    """The current request's id; a fresh one outside a request (in-process calls)."""
+    return _REQUEST_ID.get() or _new_request_id()
 
 
 def openai_type(status: int) -> str:
@@ -38,15 +58,16 @@ def openai_type(status: int) -> str:
 
 
 def _openai(status: int, message: str, param: str | None, code: str | None, kind: str | None) -> dict:
+    """`code=None` is the status's usual code (401, 429), `code=""` an explicit null."""
     return {"error": {"message": message, "type": kind or openai_type(status),
-                      "param": param, "code": code if code is not None else OPENAI_CODES.get(status)}}
+                      "param": param, "code": (code or None) if code is not None else OPENAI_CODES.get(status)}}
 
 
 def _anthropic(status: int, message: str, param: str | None, code: str | None, kind: str | None) -> dict:
     return {"type": "error",
             "error": {"type": kind or ANTHROPIC_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error"),
                       "message": message},
-            "request_id": f"req_{uuid.uuid4().hex[:24]}"}
+            "request_id": request_id()}
 
 
 def _gemini(status: int, message: str, param: str | None, code: str | None, kind: str | None) -> dict:

@@ -9,6 +9,11 @@ from typing import Any
 from . import tokens
 
 
+def compact_json(value: Any) -> str:
+    """JSON with no spaces after `,` and `:`, non-ASCII kept, as the real APIs serialise arguments."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 @dataclass
 class ToolCall:
     """A call the reply makes; `arguments` is an object, `raw_arguments` an exact string if a scenario gives one."""
@@ -20,10 +25,10 @@ class ToolCall:
     argument_chunks: list[str] | None = None
 
     def arguments_json(self) -> str:
-        """The arguments as the JSON string OpenAI sends."""
+        """The arguments as the compact JSON string OpenAI sends (`{"city":"Paris"}`)."""
         if self.raw_arguments is not None:
             return self.raw_arguments
-        return json.dumps(self.arguments if self.arguments is not None else {}, ensure_ascii=False)
+        return compact_json(self.arguments if self.arguments is not None else {})
 
     def arguments_object(self) -> Any:
         """The arguments as the object Anthropic and Gemini send."""

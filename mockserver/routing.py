@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from .spec import Operation
 
 PARAM = re.compile(r"\{([^}/]+)\}")
+METHOD_TEMPLATE = re.compile(r"^(?P<prefix>[^{]*)\{[^}/]+\}:(?P<method>\w+)$")  # /v1beta/models/{model}:countTokens
+METHOD_CALL = re.compile(r"^[^:/]+:(?P<method>[A-Za-z]\w*)$")  # x:unknownMethod (not ft:gpt-4o:org::id)
 
 
 def compile_template(template: str) -> re.Pattern[str]:
@@ -44,11 +46,18 @@ class Router:
         ordered = sorted(templated, key=lambda p: (-len(PARAM.sub("", p)), p))
         self.templated = [(compile_template(p), templated[p], _names(p)) for p in ordered]
         self.operations = operations
+        self.custom_methods: dict[str, set[str]] = {}  # path prefix -> the `:method`s served under it
+        for template in templated:
+            found = METHOD_TEMPLATE.match(template)
+            if found:
+                self.custom_methods.setdefault(found.group("prefix"), set()).add(found.group("method"))
 
     def match(self, method: str, path: str) -> Match | None:
         """The operation for (method, path); a Match with `allowed` when only the method is wrong."""
         by_method = self.static.get(path)
         params: dict[str, str] = {}
+        if by_method is None and self.unknown_custom_method(path):
+            return None
         if by_method is None:
             for regex, methods, names in self.templated:
                 found = regex.match(path)
@@ -62,14 +71,27 @@ class Router:
         op = by_method.get(method) or (by_method.get("GET") if method == "HEAD" else None)
         return Match(op, params, tuple(sorted(by_method)))
 
+    def unknown_custom_method(self, path: str) -> bool:
+        """`/v1beta/models/x:unknownMethod`: a `:method` call that no operation under that prefix serves."""
+        for prefix, methods in self.custom_methods.items():
+            if path.startswith(prefix):
+                found = METHOD_CALL.match(path[len(prefix):])
+                if found and found.group("method") not in methods:
+                    return True
+        return False
+
     def nearest(self, path: str) -> Operation | None:
-        """The operation whose path shares the longest prefix with `path` (to pick an error dialect)."""
-        best, best_len = None, -1
+        """The operation whose path shares the longest prefix with `path` (to pick an error dialect).
+
+        On a tie, a `:method` path prefers the operations that are `:method` calls too.
+        """
+        calls = ":" in path.rsplit("/", 1)[-1]
+        best, best_key = None, (-1, False)
         for op in self.operations:
             literal = op.path.split("{", 1)[0]
-            common = len(_common_prefix(literal, path))
-            if common > best_len:
-                best, best_len = op, common
+            key = (len(_common_prefix(literal, path)), calls and METHOD_TEMPLATE.match(op.path) is not None)
+            if key > best_key:
+                best, best_key = op, key
         return best
 
 

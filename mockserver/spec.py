@@ -12,9 +12,10 @@ from typing import Any
 import orjson
 import yaml
 
+from .settings import shipped
 from .validation import SchemaValidator
 
-DEFAULT_SPEC = Path(__file__).resolve().parent.parent / "specs" / "gateway.openapi.yaml"
+DEFAULT_SPEC = shipped("specs/gateway.openapi.yaml")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 

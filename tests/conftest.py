@@ -84,3 +84,17 @@ def http(server: RunningServer) -> Iterator[httpx.Client]:
     """An httpx client on the shared server, with a key."""
     with httpx.Client(base_url=server.url, headers={"Authorization": "Bearer sk-test"}, timeout=30) as client:
         yield client
+
+
+@pytest.fixture
+def oai(server: RunningServer):
+    """An official openai client on the shared server, with retries off so errors surface at once."""
+    import openai
+    return openai.OpenAI(base_url=server.v1, api_key="sk-test", max_retries=0)
+
+
+@pytest.fixture
+def claude(server: RunningServer):
+    """An official anthropic client on the shared server, with retries off."""
+    import anthropic
+    return anthropic.Anthropic(base_url=server.url, api_key="sk-ant-test", max_retries=0)

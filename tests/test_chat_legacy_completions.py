@@ -26,12 +26,16 @@ def test_completion_shape_and_default_max_tokens(http):
     assert response.status_code == 200 and response.headers["x-request-id"]
     body = response.json()
     assert body["id"].startswith("cmpl-") and body["object"] == "text_completion"
-    assert body["model"] == "gpt-3.5-turbo-instruct" and "system_fingerprint" in body
+    assert body["model"] == "gpt-3.5-turbo-instruct" and body["system_fingerprint"].startswith("fp_")
     (choice,) = body["choices"]
     assert choice["index"] == 0 and choice["logprobs"] is None and choice["text"]
-    assert choice["finish_reason"] == "length" and body["usage"]["completion_tokens"] == 16
+    # a short prompt gets a short answer that ends on its own within the default 16 tokens
     usage = body["usage"]
-    assert usage["prompt_tokens"] == 5 and usage["total_tokens"] == usage["prompt_tokens"] + 16
+    assert choice["finish_reason"] == "stop" and 0 < usage["completion_tokens"] < 16
+    assert usage["prompt_tokens"] == 5 and usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+    long = complete(http, prompt="Write a long story about " + "a very patient dragon who guards " * 4).json()
+    assert long["choices"][0]["finish_reason"] == "length" and long["usage"]["completion_tokens"] == 16
+    assert complete(http, max_tokens=4).json()["choices"][0]["finish_reason"] == "length"
 
 
 def test_stop_echo_and_n(http):

@@ -208,7 +208,8 @@ scenarios:
     r = client.post("/v1/messages", headers={"X-Mock-Scenario": "err", "anthropic-version": "2023-06-01"},
                     json={"model": "claude-sonnet-4-5", "max_tokens": 50, "stream": True,
                           "messages": [{"role": "user", "content": "hi"}]})
-    assert r.text.rstrip().endswith('data: {"type":"error","error":{"type":"api_error","message":"down"}}')
+    assert r.text.rstrip().endswith('data: {"type":"error","error":{"type":"api_error","message":"down"},'
+                                    f'"request_id":"{r.headers["request-id"]}"}}')
     r = client.post("/v1beta/models/gemini-2.5-flash:streamGenerateContent", params={"alt": "sse"},
                     headers={"X-Mock-Scenario": "err"}, json={"contents": [{"parts": [{"text": "hi"}]}]})
     last = json.loads(sse_data(r.text)[-1])

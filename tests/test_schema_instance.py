@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from pydantic import BaseModel, Field
 
-from mockserver.schema_instance import instance_for
+from mockserver.generate import instance_for
 
 FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +14,7 @@ from .. import tokens
 from ..context import RequestContext
 from ..conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64
 from ..engine import prompt_tokens
-from ..errors import MockError
+from ..errors import MockError, request_id
 from ..reply import Candidate, Reply, ToolCall
 from ..responses import JSONResponse, sse_frame
 from ..streaming import event_stream
@@ -220,7 +219,7 @@ def _output_format(body: dict, conv: Conversation) -> None:
 
 def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Response:
     """The reply as the JSON message, or as its SSE event stream when the request asked for one."""
-    headers = {"request-id": f"req_{uuid.uuid4().hex[:24]}"}
+    headers = {"request-id": request_id()}
     if ctx.wants_stream():
         return event_stream(ctx, stream_frames(reply, conversation), headers=headers)
     return JSONResponse(message(reply, conversation), headers=headers)

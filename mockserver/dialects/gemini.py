@@ -15,7 +15,7 @@ from ..conversation import Conversation, Message, Tool, ToolResult, ToolUse, che
 from ..errors import MockError
 from ..media import aspect_ratio_size, embeddings, render_image
 from ..reply import Candidate, Reply
-from ..schema_instance import instance_for
+from ..generate import instance_for
 from ..responses import JSONResponse, sse_frame
 from ..streaming import event_stream
 

@@ -15,8 +15,9 @@ from ..conversation import Conversation, Message, Tool, ToolResult, ToolUse, che
 from ..engine import AUDIO_TOKENS
 from ..errors import MockError
 from ..media import render_audio
-from ..reply import Candidate, Reply
+from ..reply import Candidate, Reply, compact_json
 from ..responses import JSONResponse, sse_frame
+from ..strict_schema import check_function, check_response_format
 from ..streaming import event_stream
 from .openai_common import (reply_key, response_headers, system_fingerprint, token_logprob, usage_body,
                             wants_usage_in_stream)
@@ -189,9 +190,10 @@ def _arguments(raw: Any) -> Any:
 
 def _parse_tools(body: dict, conv: Conversation) -> None:
     custom: set[str] = set()
-    for tool in body.get("tools") or []:
+    for index, tool in enumerate(body.get("tools") or []):
         if tool["type"] == "function":
             fn = tool["function"]
+            _check_strict_function(fn, f"tools[{index}].function.parameters")
             conv.tools.append(Tool(fn["name"], fn.get("description") or "", _schema(fn.get("parameters")),
                                    bool(fn.get("strict"))))
         else:
@@ -200,6 +202,8 @@ def _parse_tools(body: dict, conv: Conversation) -> None:
             conv.tools.append(Tool(spec["name"], spec.get("description") or "", {"type": "string", "minLength": 1}))
     legacy = bool(body.get("functions")) and not body.get("tools")
     if legacy:
+        for index, fn in enumerate(body["functions"]):
+            _check_strict_function(fn, f"functions[{index}].parameters")
         conv.tools = [Tool(fn["name"], fn.get("description") or "", _schema(fn.get("parameters")), bool(fn.get("strict")))
                       for fn in body["functions"]]
     conv.extra["legacy_functions"] = legacy
@@ -232,6 +236,12 @@ def _parse_tools(body: dict, conv: Conversation) -> None:
     conv.tool_choice, conv.forced_tool = "required", name
 
 
+def _check_strict_function(fn: dict, param: str) -> None:
+    """A `strict: true` function's parameters must follow the Structured Outputs rules."""
+    if fn.get("strict") is True and isinstance(fn.get("parameters"), dict):
+        check_function(fn["parameters"], fn.get("name"), param)
+
+
 def _schema(parameters: Any) -> dict:
     return parameters if isinstance(parameters, dict) and parameters else {"type": "object", "properties": {}}
 
@@ -240,6 +250,8 @@ def _parse_output(body: dict, conv: Conversation) -> None:
     fmt = body.get("response_format") or {}
     if fmt.get("type") == "json_schema":
         spec = fmt["json_schema"]
+        if spec.get("strict") is True:
+            check_response_format(spec.get("schema"), spec.get("name"), "response_format")
         conv.response_schema = spec.get("schema") or {"type": "object"}
         conv.response_schema_name = spec.get("name")
     elif fmt.get("type") == "json_object":
@@ -312,7 +324,7 @@ def _tool_call(call: Any, conv: Conversation) -> dict:
 
 def _custom_input(call: Any) -> str:
     value = call.raw_arguments if call.raw_arguments is not None else call.arguments
-    return value if isinstance(value, str) else json.dumps(value)
+    return value if isinstance(value, str) else compact_json(value)
 
 
 def _finish(candidate: Candidate, conv: Conversation) -> str:

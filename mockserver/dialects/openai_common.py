@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 from typing import Any
 
 import orjson
 
 from .. import tokens
 from ..context import RequestContext
+from ..errors import request_id
 from ..reply import Usage
 
 # Fields that change how an answer is delivered, not what it says.
@@ -31,7 +31,7 @@ def system_fingerprint(model: str, seed: int) -> str:
 
 def response_headers() -> dict[str, str]:
     """Headers the SDKs read from every response (`x-request-id` becomes `.request_id`)."""
-    return {"x-request-id": f"req_{uuid.uuid4().hex}", "openai-processing-ms": "1"}
+    return {"x-request-id": request_id(), "openai-processing-ms": "1"}
 
 
 def wants_usage_in_stream(body: dict) -> bool:

@@ -13,7 +13,7 @@ from ..errors import MockError
 from ..reply import Candidate, Reply, Usage
 from ..responses import JSONResponse, sse_frame
 from ..streaming import event_stream
-from .openai_common import (alternatives, logprob, reply_key, response_headers, usage_body,
+from .openai_common import (alternatives, logprob, reply_key, response_headers, system_fingerprint, usage_body,
                             wants_usage_in_stream)
 
 __all__ = ["parse", "parse_prompts", "default_reply", "render", "reply_key", "completion_body", "stream_frames"]
@@ -53,6 +53,7 @@ def parse_prompts(ctx: RequestContext) -> list[Conversation]:
                             seed=body.get("seed"), logprobs=body.get("logprobs") is not None,
                             top_logprobs=body.get("logprobs") or 0)
         conv.extra["prompt"] = text
+        conv.extra[engine.BRIEF] = True  # a short answer, so a short prompt ends with `stop` within 16 tokens
         conversations.append(conv)
     return conversations
 
@@ -99,7 +100,8 @@ def _text(ctx: RequestContext, candidate: Candidate, prompt: str) -> str:
 
 def _envelope(ctx: RequestContext, reply: Reply) -> dict:
     return {"id": "cmpl-" + tokens.stable_id(reply.key, "completion", length=29), "object": "text_completion",
-            "created": reply.created, "model": reply.model, "system_fingerprint": None}
+            "created": reply.created, "model": reply.model,
+            "system_fingerprint": system_fingerprint(reply.model, ctx.seed)}
 
 
 def completion_body(ctx: RequestContext, reply: Reply, prompts: list[Conversation]) -> dict:

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import uuid
 from typing import Any
 
 import orjson
 from starlette.responses import Response
 
+from .. import tokens
 from ..context import RequestContext
 from ..conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64, check_data_url
 from ..engine import prompt_tokens
-from ..errors import MockError
+from ..errors import MockError, request_id
 from ..models_catalog import context_window
-from ..reply import Candidate, Reply
+from ..reply import Candidate, Reply, ToolCall
 from ..response_store import StoredResponse, store_for
 from ..responses import JSONResponse
+from ..strict_schema import check_function, check_response_format
 from ..streaming import event_stream
 from . import openai_common
 from .openai_responses_events import response_events
@@ -25,6 +26,9 @@ from .openai_responses_events import response_events
 DELIVERY_FIELDS = ("stream", "stream_options", "store", "metadata", "user", "safety_identifier", "background")
 SUMMARY_MODES = ("auto", "concise", "detailed")
 TEXT_PARTS = ("input_text", "output_text", "text")
+CALLS = {"function_call": "function_call_output", "custom_tool_call": "custom_tool_call_output"}
+SERVICE_TIERS = ("default", "flex", "scale", "priority")
+LOGPROBS = "message.output_text.logprobs"
 EXTRA = "responses"
 
 
@@ -96,10 +100,9 @@ def normalize_input(value: Any, key: str) -> list[dict]:
             part = "output_text" if role == "assistant" else "input_text"
             if isinstance(item.get("content"), str):
                 item["content"] = [{"type": part, "text": item["content"]}]
-            if role == "assistant":
-                item["content"] = [{"annotations": [], **c} if c.get("type") == "output_text" else c
-                                   for c in item.get("content") or []]
+            item["content"] = [_input_part(c) for c in item.get("content") or []]
             item["role"] = role
+        if kind in ("message", *CALLS, *CALLS.values()):
             item.setdefault("status", "completed")
         if kind != "item_reference":
             item.setdefault("id", hex_id(_ITEM_PREFIX.get(kind, "item_"), key, index))
@@ -107,7 +110,19 @@ def normalize_input(value: Any, key: str) -> list[dict]:
     return items
 
 
-_ITEM_PREFIX = {"message": "msg_", "function_call": "fc_", "function_call_output": "fco_", "reasoning": "rs_"}
+def _input_part(part: Any) -> Any:
+    """A content part as the input items list shows it: output text with annotations, images with a detail."""
+    if not isinstance(part, dict):
+        return part
+    if part.get("type") == "output_text":
+        return {"annotations": [], **part}
+    if part.get("type") == "input_image":
+        return {**part, "detail": part.get("detail") or "auto"}
+    return part
+
+
+_ITEM_PREFIX = {"message": "msg_", "function_call": "fc_", "function_call_output": "fco_", "reasoning": "rs_",
+                "custom_tool_call": "ctc_", "custom_tool_call_output": "ctco_"}
 
 
 def _messages(items: list[dict], first_own: int) -> list[Message]:
@@ -120,19 +135,14 @@ def _messages(items: list[dict], first_own: int) -> list[Message]:
         last = messages[-1] if messages else None
         if kind == "message":
             messages.append(_message(item, param))
-        elif kind == "function_call":
-            arguments = item.get("arguments")
-            try:
-                arguments = orjson.loads(arguments) if isinstance(arguments, str) and arguments else arguments
-            except orjson.JSONDecodeError:
-                pass
-            use = ToolUse(id=item["call_id"], name=item["name"], arguments=arguments)
+        elif kind in CALLS:
+            use = ToolUse(id=item["call_id"], name=item["name"], arguments=_call_arguments(item))
             names[use.id] = use.name
             if last is not None and last.role == "assistant":
                 last.tool_uses.append(use)
             else:
                 messages.append(Message(role="assistant", tool_uses=[use]))
-        elif kind == "function_call_output":
+        elif kind in CALLS.values():
             result = ToolResult(call_id=item["call_id"], content=_output_text(item.get("output")),
                                 name=names.get(item["call_id"]))
             if last is not None and last.role == "tool":
@@ -140,6 +150,17 @@ def _messages(items: list[dict], first_own: int) -> list[Message]:
             else:
                 messages.append(Message(role="tool", tool_results=[result]))
     return messages
+
+
+def _call_arguments(item: dict) -> Any:
+    """A function call's arguments as an object (kept as sent when not JSON); a custom call's free text."""
+    if item.get("type") == "custom_tool_call":
+        return item.get("input")
+    arguments = item.get("arguments")
+    try:
+        return orjson.loads(arguments) if isinstance(arguments, str) and arguments else arguments
+    except orjson.JSONDecodeError:
+        return arguments
 
 
 def _message(item: dict, param: str) -> Message:
@@ -203,10 +224,10 @@ def _output_text(output: Any) -> str:
 
 def _check_tool_pairs(items: list[dict], first_own: int) -> None:
     """Every call needs its output, every output its call, as the real API insists."""
-    calls = [i.get("call_id") for i in items if i.get("type") == "function_call"]
-    outputs = {i.get("call_id") for i in items if i.get("type") == "function_call_output"}
+    calls = [i.get("call_id") for i in items if i.get("type") in CALLS]
+    outputs = {i.get("call_id") for i in items if i.get("type") in CALLS.values()}
     for item in items:
-        if item.get("type") == "function_call_output" and item.get("call_id") not in calls:
+        if item.get("type") in CALLS.values() and item.get("call_id") not in calls:
             raise MockError(400, f"No tool call found for function call output with call_id {item.get('call_id')}.",
                             param="input", code=None)
     for call_id in calls:
@@ -215,10 +236,19 @@ def _check_tool_pairs(items: list[dict], first_own: int) -> None:
 
 
 def _apply_tools(conv: Conversation, body: dict) -> None:
-    conv.tools = [Tool(name=t["name"], description=t.get("description") or "",
-                       schema=t.get("parameters") or {"type": "object", "properties": {}},
-                       strict=bool(t.get("strict")))
-                  for t in body.get("tools") or [] if t.get("type") == "function"]
+    custom: set[str] = set()
+    for index, tool in enumerate(body.get("tools") or []):
+        if tool.get("type") == "function":
+            if tool.get("strict") is True and isinstance(tool.get("parameters"), dict):
+                check_function(tool["parameters"], tool.get("name"), f"tools[{index}].parameters")
+            conv.tools.append(Tool(name=tool["name"], description=tool.get("description") or "",
+                                   schema=tool.get("parameters") or {"type": "object", "properties": {}},
+                                   strict=bool(tool.get("strict"))))
+        elif tool.get("type") == "custom":
+            custom.add(tool["name"])
+            conv.tools.append(Tool(name=tool["name"], description=tool.get("description") or "",
+                                   schema={"type": "string", "minLength": 1}))
+    conv.extra["custom_tools"] = custom
     if body.get("parallel_tool_calls") is False:
         conv.parallel_tool_calls = False
     choice = body.get("tool_choice")
@@ -249,6 +279,8 @@ def _apply_tools(conv: Conversation, body: dict) -> None:
 def _apply_text_format(conv: Conversation, body: dict) -> None:
     fmt = (body.get("text") or {}).get("format") or {}
     if fmt.get("type") == "json_schema":
+        if fmt.get("strict") is True:
+            check_response_format(fmt.get("schema"), fmt.get("name"), "text.format.schema")
         conv.response_schema, conv.response_schema_name = fmt.get("schema") or {}, fmt.get("name")
     elif fmt.get("type") == "json_object":
         if "json" not in (conv.system + " ".join(m.text for m in conv.messages)).lower():
@@ -282,7 +314,8 @@ def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Res
     extra = conversation.extra.get(EXTRA) or {}
     key = extra.get("key") or reply.key
     candidate = reply.first
-    final = response_object(body, reply, key, include=body.get("include") or [])
+    custom = conversation.extra.get("custom_tools") or set()
+    final = response_object(body, reply, key, include=body.get("include") or [], custom_tools=custom)
     chunks = _chunk_plan(final, candidate)
     queued = body.get("background") is True and not ctx.wants_stream()
     shown = queued_copy(final) if queued else final
@@ -290,7 +323,7 @@ def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Res
         context = list(extra.get("context") or []) + [_as_input(item) for item in final["output"]]
         store_for(ctx).put(StoredResponse(response=shown, input_items=list(extra.get("input_items") or []),
                                           context=context, final=final if queued else None))
-    headers = {"x-request-id": f"req_{uuid.uuid4().hex}"}
+    headers = {"x-request-id": request_id()}
     if ctx.wants_stream():
         options = body.get("stream_options") or {}
         obfuscate = options.get("include_obfuscation") is not False
@@ -298,10 +331,11 @@ def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Res
     return JSONResponse(shown, headers=headers)
 
 
-def response_object(body: dict, reply: Reply, key: str, *, include: list[str]) -> dict:
+def response_object(body: dict, reply: Reply, key: str, *, include: list[str],
+                    custom_tools: set[str] | frozenset[str] = frozenset()) -> dict:
     """The complete Response object for a reply."""
     candidate = reply.first
-    output = output_items(body, candidate, key, include=include)
+    output = output_items(body, candidate, key, include=include, custom_tools=custom_tools)
     status, details = "completed", None
     if candidate.finish == "length":
         status, details = "incomplete", {"reason": "max_output_tokens"}
@@ -323,7 +357,8 @@ def response_object(body: dict, reply: Reply, key: str, *, include: list[str]) -
         "previous_response_id": body.get("previous_response_id"),
         "prompt_cache_key": body.get("prompt_cache_key"),
         "reasoning": {"effort": effort, "summary": reasoning.get("summary") or reasoning.get("generate_summary")},
-        "safety_identifier": body.get("safety_identifier"), "service_tier": body.get("service_tier") or "default",
+        "safety_identifier": body.get("safety_identifier"),
+        "service_tier": body["service_tier"] if body.get("service_tier") in SERVICE_TIERS else "default",
         "store": body.get("store") is not False,
         "temperature": body["temperature"] if body.get("temperature") is not None else 1.0,
         "text": text, "tool_choice": body.get("tool_choice") or "auto", "tools": _echo_tools(body),
@@ -332,7 +367,8 @@ def response_object(body: dict, reply: Reply, key: str, *, include: list[str]) -
         "truncation": body.get("truncation") or "disabled",
         "usage": {
             "input_tokens": usage.prompt_tokens,
-            "input_tokens_details": {"cached_tokens": usage.cached_tokens},
+            "input_tokens_details": {"cached_tokens": usage.cached_tokens,
+                                     "cache_write_tokens": usage.cache_creation_tokens},
             "output_tokens": usage.completion_tokens,
             "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
             "total_tokens": usage.total_tokens,
@@ -341,8 +377,9 @@ def response_object(body: dict, reply: Reply, key: str, *, include: list[str]) -
     }
 
 
-def output_items(body: dict, candidate: Candidate, key: str, *, include: list[str]) -> list[dict]:
-    """Reasoning, then the message, then function calls, as the real API orders them."""
+def output_items(body: dict, candidate: Candidate, key: str, *, include: list[str],
+                 custom_tools: set[str] | frozenset[str] = frozenset()) -> list[dict]:
+    """Reasoning, then the message, then function (or custom tool) calls, as the real API orders them."""
     items: list[dict] = []
     if candidate.reasoning is not None:
         summary_mode = (body.get("reasoning") or {}).get("summary") or (body.get("reasoning") or {}).get(
@@ -357,7 +394,8 @@ def output_items(body: dict, candidate: Candidate, key: str, *, include: list[st
     if candidate.refusal is not None:
         content = [{"type": "refusal", "refusal": candidate.refusal}]
     elif candidate.text is not None:
-        content = [{"type": "output_text", "text": candidate.text, "annotations": [], "logprobs": []}]
+        logprobs = _logprobs(candidate, key, body.get("top_logprobs") or 0) if LOGPROBS in include else []
+        content = [{"type": "output_text", "text": candidate.text, "annotations": [], "logprobs": logprobs}]
     else:
         content = None
     if content is not None:
@@ -365,9 +403,26 @@ def output_items(body: dict, candidate: Candidate, key: str, *, include: list[st
                       "status": "incomplete" if incomplete else "completed", "role": "assistant",
                       "content": content})
     for index, call in enumerate(candidate.tool_calls):
-        items.append({"id": hex_id("fc_", key, index), "type": "function_call", "status": "completed",
-                      "arguments": call.arguments_json(), "call_id": call.id, "name": call.name})
+        if call.name in custom_tools:
+            items.append({"id": hex_id("ctc_", key, index), "type": "custom_tool_call", "status": "completed",
+                          "call_id": call.id, "name": call.name, "input": _custom_input(call)})
+        else:
+            items.append({"id": hex_id("fc_", key, index), "type": "function_call", "status": "completed",
+                          "arguments": call.arguments_json(), "call_id": call.id, "name": call.name})
     return items
+
+
+def _custom_input(call: ToolCall) -> str:
+    """A custom tool's free-text input (the generated value, or a scenario's exact string)."""
+    value = call.raw_arguments if call.raw_arguments is not None else call.arguments
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+def _logprobs(candidate: Candidate, key: str, top: int) -> list[dict]:
+    """One entry per token of each streamed piece, so a stream's deltas carry exactly these entries."""
+    pieces = [tokens.split(piece) for piece in candidate.chunks()]
+    words = [word for piece in pieces for word in piece]
+    return [openai_common.token_logprob(word, key, position, top) for position, word in enumerate(words)]
 
 
 def _summary(reasoning: str) -> str:
@@ -384,8 +439,9 @@ def _chunk_plan(response: dict, candidate: Candidate) -> dict[str, list[str]]:
         if item["type"] == "message" and item["content"][0]["type"] == "output_text":
             plan[item["id"]] = candidate.chunks()
         elif item["type"] == "function_call":
-            call = next(calls)
-            plan[item["id"]] = call.chunks()
+            plan[item["id"]] = next(calls).chunks()
+        elif item["type"] == "custom_tool_call":
+            plan[item["id"]] = [piece for piece in tokens.fragments(_custom_input(next(calls)), 12) if piece]
     return plan
 
 

@@ -10,6 +10,9 @@ from ..responses import sse_frame
 
 TERMINAL = {"completed": "response.completed", "incomplete": "response.incomplete", "failed": "response.failed",
             "cancelled": "response.failed"}
+# A call item's streamed field and its events' prefix.
+CALL_EVENTS = {"function_call": ("arguments", "response.function_call_arguments"),
+               "custom_tool_call": ("input", "response.custom_tool_call_input")}
 
 
 class _Events:
@@ -27,18 +30,23 @@ class _Events:
 
 
 def response_events(response: dict, chunks: dict[str, list[str]], *, obfuscate: bool = True) -> list[bytes]:
-    """created, in_progress, each item's added/delta/done events, then the terminal event."""
+    """created (and queued, for background), in_progress, each item's added/delta/done events, then the terminal event."""
     events = _Events(obfuscate)
     start = {**response, "status": "in_progress", "completed_at": None, "output": [], "usage": None,
              "incomplete_details": None, "error": None}
-    events.add("response.created", response=start)
+    if response.get("background"):
+        queued = {**start, "status": "queued"}
+        events.add("response.created", response=queued)
+        events.add("response.queued", response=queued)
+    else:
+        events.add("response.created", response=start)
     events.add("response.in_progress", response=start)
     for index, item in enumerate(response["output"]):
         pieces = chunks.get(item.get("id", ""))
         if item["type"] == "message":
             _message(events, index, item, pieces)
-        elif item["type"] == "function_call":
-            _function_call(events, index, item, pieces)
+        elif item["type"] in CALL_EVENTS:
+            _tool_call(events, index, item, pieces)
         elif item["type"] == "reasoning":
             _reasoning(events, index, item)
         else:
@@ -61,22 +69,27 @@ def _message(events: _Events, index: int, item: dict, pieces: list[str] | None) 
                 events.add("response.refusal.delta", **at, delta=delta)
             events.add("response.refusal.done", **at, refusal=part["refusal"])
         else:
-            text = part["text"]
-            events.add("response.content_part.added", **at, part={**part, "text": ""})
+            text, logprobs = part["text"], part.get("logprobs") or []
+            events.add("response.content_part.added", **at, part={**part, "text": "", "logprobs": []})
+            used = 0
             for delta in pieces if pieces is not None and position == 0 else tokens.split(text):
-                events.add("response.output_text.delta", **at, delta=delta, logprobs=[])
-            events.add("response.output_text.done", **at, text=text, logprobs=[])
+                count = len(tokens.split(delta)) if logprobs else 0
+                events.add("response.output_text.delta", **at, delta=delta, logprobs=logprobs[used:used + count])
+                used += count
+            events.add("response.output_text.done", **at, text=text, logprobs=logprobs)
         events.add("response.content_part.done", **at, part=part)
     events.add("response.output_item.done", output_index=index, item=item)
 
 
-def _function_call(events: _Events, index: int, item: dict, pieces: list[str] | None) -> None:
-    events.add("response.output_item.added", output_index=index,
-               item={**item, "status": "in_progress", "arguments": ""})
-    for delta in pieces if pieces is not None else tokens.fragments(item["arguments"], 12):
-        events.add("response.function_call_arguments.delta", item_id=item["id"], output_index=index, delta=delta)
-    events.add("response.function_call_arguments.done", item_id=item["id"], output_index=index,
-               arguments=item["arguments"])
+def _tool_call(events: _Events, index: int, item: dict, pieces: list[str] | None) -> None:
+    """A function call's `arguments`, or a custom tool call's `input`, streamed in pieces."""
+    field, prefix = CALL_EVENTS[item["type"]]
+    events.add("response.output_item.added", output_index=index, item={**item, "status": "in_progress", field: ""})
+    where = {"item_id": item["id"], "output_index": index}
+    for delta in pieces if pieces is not None else tokens.fragments(item[field], 12):
+        events.add(f"{prefix}.delta", **where, delta=delta)
+    named = {"name": item["name"]} if item["type"] == "function_call" else {}
+    events.add(f"{prefix}.done", **where, **named, **{field: item[field]})
     events.add("response.output_item.done", output_index=index, item=item)
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 from starlette.responses import Response
 
 from ..context import RequestContext
 from ..dialects import anthropic, anthropic_cache
 from ..engine import default_reply, prompt_tokens
+from ..errors import request_id
 from ..responses import JSONResponse
 
 
@@ -24,4 +23,4 @@ async def count_tokens(ctx: RequestContext) -> Response:
     """`{"input_tokens": n}`, the same count `create` reports as usage."""
     conversation = anthropic.parse_count(ctx)
     return JSONResponse({"input_tokens": prompt_tokens(conversation)},
-                        headers={"request-id": f"req_{uuid.uuid4().hex[:24]}"})
+                        headers={"request-id": request_id()})

@@ -13,12 +13,14 @@ from starlette.responses import Response
 from .. import tokens
 from ..context import RequestContext
 from ..errors import error_response
+from ..journal import SECRET_HEADERS, redact
 from ..responses import JSONResponse, sse_frame
+from ..settings import shipped
 from ..streaming import event_stream
 from . import faults, render
-from .loader import LoadReport, load_dir
+from .loader import LoadReport, load_dirs
 from .matcher import quick_reject, RequestView, Verdict, evaluate
-from .model import RawSpec, Scenario, ScenarioError, Step
+from .model import TASK_KEYS, RawSpec, Scenario, ScenarioError, Step
 from .reload import Watcher
 from .state import ScenarioState, key_of
 
@@ -27,9 +29,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mockserver.scenarios")
 HEADER = "x-mock-scenario"
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+DEFAULT_DIR = shipped("scenarios")
 NEAREST = 3
-TASK_KEYS = {"duration_ms", "polls", "fail_at", "fail_reason", "fail_code"}
 
 
 class ScenarioLoadError(Exception):
@@ -43,20 +44,24 @@ class ScenarioLoadError(Exception):
 class ScenarioEngine:
     """The loaded scenarios (files plus ones added over the admin API), their index and their state."""
 
-    def __init__(self, server: "MockServer", directory: Path | None) -> None:
+    def __init__(self, server: "MockServer", directories: list[Path]) -> None:
         self.server = server
-        self.directory = Path(directory) if directory else DEFAULT_DIR
+        self.directories = directories
         self.state = ScenarioState()
         self.added: list[Scenario] = []
-        report = load_dir(self.directory)
+        report = self._load()
         if report.errors:
             raise ScenarioLoadError(report)
         self.from_files = report.scenarios
-        self.watcher = Watcher(self.directory)
+        self.shadowed = report.shadowed
+        self.watcher = Watcher(self.directories)
         self.last_reload_error: str | None = None
         self._reindex()
 
     # ------------------------------------------------------------------ the set
+
+    def _load(self) -> LoadReport:
+        return load_dirs(self.directories, DEFAULT_DIR)
 
     @property
     def scenarios(self) -> list[Scenario]:
@@ -96,9 +101,9 @@ class ScenarioEngine:
         """Back to the files as they are on disk, with fresh state."""
         self.added = []
         self.state.reset()
-        report = load_dir(self.directory)
+        report = self._load()
         if not report.errors:
-            self.from_files = report.scenarios
+            self.from_files, self.shadowed = report.scenarios, report.shadowed
         self.watcher.snapshot()
         self._reindex()
 
@@ -106,15 +111,15 @@ class ScenarioEngine:
         """Reload the directory when a file changed; a broken edit keeps the last good set."""
         if not self.watcher.changed():
             return
-        report = load_dir(self.directory)
+        report = self._load()
         if report.errors:
             self.last_reload_error = report.text()
             log.error("scenario reload failed; keeping the last good set:\n%s", report.text())
             return
         self.last_reload_error = None
-        self.from_files = report.scenarios
+        self.from_files, self.shadowed = report.scenarios, report.shadowed
         self._reindex()
-        log.info("scenarios reloaded: %d from %s", len(report.scenarios), self.directory)
+        log.info("scenarios reloaded: %d from %s", len(report.scenarios), ", ".join(map(str, self.directories)))
 
     # ------------------------------------------------------------------ selection
 
@@ -136,6 +141,7 @@ class ScenarioEngine:
                 return None
             return await self._answer(ctx, scenario, [f"header X-Mock-Scenario: {named}"], module, view)
         candidates = self.index.get(ctx.operation.operation_id)
+        ctx.notes["scenarios_considered"] = len(candidates) if candidates else 0
         if not candidates:
             return None
         for scenario in candidates:
@@ -147,6 +153,30 @@ class ScenarioEngine:
         # Explaining a miss costs more than matching; the journal builds the report only when it is read.
         ctx.notes["scenario_misses"] = lambda: nearest([evaluate(s, view, complete=True) for s in candidates])
         return None
+
+    def trace(self, ctx: RequestContext) -> list[str]:
+        """What selection saw, for `--log-level debug`: the scenario chosen, or the nearest misses and why."""
+        notes = ctx.notes
+        lines = []
+        skipped = notes.get("scenario_skipped")
+        if skipped:
+            lines.append(f"scenario '{skipped['scenario']}' (X-Mock-Scenario) skipped: {'; '.join(skipped['why'])}")
+        chosen = notes.get("scenario")
+        if chosen:
+            scenario = self.by_name.get(chosen["name"])
+            secret = scenario is not None and _secret_key(scenario.key)
+            key = redact(chosen["key"]) if secret and chosen["key"] else chosen["key"]
+            lines.append(f"scenario '{chosen['name']}' chosen ({'; '.join(chosen['why'])}); key {key!r}, "
+                         f"step {chosen.get('step', '-')}: {chosen.get('outcome', 'answered')}")
+            return lines
+        considered = notes.get("scenarios_considered")
+        if considered is None:
+            return lines
+        lines.append(f"{considered} scenario(s) could answer {ctx.operation.operation_id}; none matched")
+        misses = notes.get("scenario_misses")
+        for miss in misses() if callable(misses) else []:
+            lines.append(f"  nearest '{miss['scenario']}': {'; '.join(miss['failed'])}")
+        return lines
 
     async def _answer(self, ctx: RequestContext, scenario: Scenario, why: list[str], module: Any,
                       view: RequestView) -> Response | None:
@@ -218,7 +248,8 @@ class ScenarioEngine:
             note["outcome"] = "default reply with the scenario's stream timing and faults"
         if step.raw is not None:
             note["outcome"] = "raw response"
-            return raw_response(ctx, step.raw, view)
+            return raw_response(ctx, step.raw, view, {"scenario": scenario.name,
+                                                      "count": self.state.peek(scenario.name, key)})
         chunk_size = step.stream.chunk_size if step.stream is not None and streaming else None
         if step.reply is None and not chunk_size:
             return None
@@ -260,6 +291,11 @@ class ScenarioEngine:
                               kind=unit if ctx.dialect == "openai" else None)
 
 
+def _secret_key(spec: str) -> bool:
+    """Whether a scenario's key is a credential (then logs show it redacted)."""
+    return spec == "api_key" or spec.removeprefix("header:") in SECRET_HEADERS
+
+
 def _request_tokens(ctx: RequestContext, view: RequestView) -> int:
     from ..engine import prompt_tokens
     try:
@@ -274,12 +310,12 @@ def nearest(verdicts: list[Verdict]) -> list[dict]:
     return [v.summary() for v in ranked[:NEAREST]]
 
 
-def raw_response(ctx: RequestContext, raw: RawSpec, view: RequestView) -> Response:
+def raw_response(ctx: RequestContext, raw: RawSpec, view: RequestView, extra: dict[str, Any]) -> Response:
     """The exact response a scenario wrote (templated), events sent through the stream plan."""
     conv = view.conversation if "{{" in repr(raw.body) + repr(raw.events) else None
     if raw.events is not None:
         frames = []
-        for event in render.template(raw.events, ctx, conv, {}):
+        for event in render.template(raw.events, ctx, conv, extra):
             if isinstance(event, str):
                 frames.append(event.encode() if event.endswith("\n\n") else (event + "\n\n").encode())
             else:
@@ -287,26 +323,26 @@ def raw_response(ctx: RequestContext, raw: RawSpec, view: RequestView) -> Respon
         response = event_stream(ctx, frames, headers=raw.headers or None)
         response.status_code = raw.status
         return response
-    body = render.template(raw.body, ctx, conv, {})
+    body = render.template(raw.body, ctx, conv, extra)
     if isinstance(body, str):
         media = raw.headers.get("content-type") or raw.headers.get("Content-Type") or "text/plain"
         return Response(body, status_code=raw.status, headers=raw.headers or None, media_type=media)
     return JSONResponse(body, status_code=raw.status, headers=raw.headers or None)
 
 
-def check_directory(directory: Path | None) -> LoadReport:
-    """Load and validate a scenario directory (for `mockserver check`)."""
-    return load_dir(Path(directory) if directory else DEFAULT_DIR)
+def check_directories(directories: list[Path]) -> LoadReport:
+    """Load and validate scenario directories (for `mockserver check`)."""
+    return load_dirs(directories, DEFAULT_DIR)
 
 
-__all__ = ["ScenarioEngine", "ScenarioLoadError", "ScenarioError", "check_directory", "DEFAULT_DIR"]
+__all__ = ["ScenarioEngine", "ScenarioLoadError", "ScenarioError", "check_directories", "DEFAULT_DIR"]
 
 
 def install(server: "MockServer") -> ScenarioEngine:
     """Load the scenarios, put their selector first and journal every request."""
     from ..journal import journal_of
 
-    engine = ScenarioEngine(server, server.settings.scenarios_dir)
+    engine = ScenarioEngine(server, server.settings.scenario_directories())
     server.services["scenarios"] = engine
     server.selectors.insert(0, engine.select)
     server.observers.append(journal_of(server).observe)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -40,6 +40,7 @@ class LoadReport:
 
     scenarios: list[Scenario]
     errors: list[ScenarioError]
+    shadowed: list[str] = field(default_factory=list)  # shipped scenarios a user's file of the same name replaces
 
     def text(self) -> str:
         """One line per error: `file:line: reason`."""
@@ -79,22 +80,48 @@ def scenario_files(directory: Path) -> list[Path]:
 
 
 def load_dir(directory: Path) -> LoadReport:
-    """Every scenario of a directory; duplicate names are errors."""
+    """Every scenario of one directory; duplicate names are errors."""
+    return load_dirs([directory])
+
+
+def load_dirs(directories: list[Path], shipped: Path | None = None) -> LoadReport:
+    """Every scenario of several directories, in order; duplicate names are errors.
+
+    A scenario of the `shipped` directory is replaced by one of the same name from another directory.
+    Errors come in file order: the directories as given, each file's errors by line.
+    """
     scenarios: list[Scenario] = []
     errors: list[ScenarioError] = []
-    for path in scenario_files(directory):
-        found, problems = load_file(path)
-        scenarios += found
-        errors += problems
+    order: dict[str, int] = {}
+    shipped = shipped.resolve() if shipped is not None else None
+    unique: dict[Path, Path] = {}
+    for directory in directories:
+        unique.setdefault(directory.resolve(), directory)  # a directory named twice is read once
+    for resolved, directory in unique.items():
+        if not directory.is_dir():
+            errors.append(ScenarioError(str(directory), 0, "no such directory"))
+            order.setdefault(str(directory), len(order))
+            continue
+        for path in scenario_files(directory):
+            order.setdefault(str(path), len(order))
+            found, problems = load_file(path)
+            for scenario in found:
+                scenario.shipped = resolved == shipped
+            scenarios += found
+            errors += problems
+    replaced = {s.name for s in scenarios if not s.shipped}
+    kept = [s for s in scenarios if not (s.shipped and s.name in replaced)]
     seen: dict[str, Scenario] = {}
-    for scenario in scenarios:
+    for scenario in kept:
         if scenario.name in seen:
             first = seen[scenario.name]
             errors.append(ScenarioError(scenario.source, scenario.line, f"duplicate scenario name '{scenario.name}' "
                                                                         f"(first defined at {first.source}:{first.line})"))
         else:
             seen[scenario.name] = scenario
-    return LoadReport(list(seen.values()), errors)
+    errors.sort(key=lambda e: (order.get(e.source, len(order)), e.line))
+    shadowed = [s.name for s in scenarios if s.shipped and s.name in replaced]
+    return LoadReport(list(seen.values()), errors, shadowed)
 
 
 def parse_upload(raw: bytes, content_type: str) -> tuple[list[Scenario], list[ScenarioError]]:

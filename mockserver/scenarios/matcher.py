@@ -9,6 +9,7 @@ from typing import Any
 
 from ..context import RequestContext
 from ..conversation import Conversation, Message, ToolResult
+from ..journal import SECRET_HEADERS, redact
 from .model import Condition, Match, Scenario
 
 PATH_TOKEN = re.compile(r"\.?([^.\[\]]+)|\[(\*|-?\d+)\]")
@@ -118,7 +119,9 @@ def evaluate(scenario: Scenario, view: RequestView, *, complete: bool = False, e
             checks.append((f"stream is {m.stream}", lambda: None if view.is_stream() == m.stream else
                            f"stream is {view.is_stream()}, wanted {m.stream}"))
         for name, cond in m.headers.items():
-            checks.append((f"header {name} {cond.describe()}", _cond_check(f"header {name}", cond, lambda n=name: ctx.headers.get(n))))
+            checks.append((f"header {name} {cond.describe()}",
+                           _cond_check(f"header {name}", cond, lambda n=name: ctx.headers.get(n),
+                                       secret=name in SECRET_HEADERS)))
         if m.model is not None:
             checks.append((f"model {m.model.describe()}", _cond_check("model", m.model, lambda: view.model)))
         for path, cond in m.body.items():
@@ -148,10 +151,13 @@ def evaluate(scenario: Scenario, view: RequestView, *, complete: bool = False, e
     return verdict
 
 
-def _cond_check(label: str, cond: Condition, get: Callable[[], Any]) -> Callable[[], str | None]:
+def _cond_check(label: str, cond: Condition, get: Callable[[], Any], secret: bool = False) -> Callable[[], str | None]:
     def check() -> str | None:
         actual = get()
-        return None if cond.test(actual) else f"{label} {_show(actual)} does not {cond.describe()}"
+        if cond.test(actual):
+            return None
+        shown = repr(redact(actual)) if secret and isinstance(actual, str) else _show(actual)
+        return f"{label} {shown} does not {cond.describe()}"
     return check
 
 

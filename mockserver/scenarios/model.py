@@ -13,6 +13,41 @@ SCENARIO_KEYS = {"name", "description", "priority", "match", "sequence", "mode",
 STEP_KEYS = {"reply", "fault", "raw", "stream", "task", "probability", "pass"}
 MATCH_KEYS = {"operation", "model", "message", "system", "tools", "tool_result", "tool", "headers", "body", "stream"}
 CONDITION_KINDS = ("equals", "contains", "regex", "glob", "exists")
+TEMPLATE = re.compile(r"\{\{\s*([\w.\-\[\]*]+)\s*\}\}")
+TEMPLATE_NAMES = ("model", "last_user_message", "message", "system", "scenario", "count")
+TEMPLATE_HELP = "model, last_user_message, message, system, header.<name>, body.<path>, scenario, count"
+TEMPLATE_PATH = re.compile(r"(header\.[\w\-]+|body\.[\w.\-\[\]*]+)")
+TASK_KEYS = ("duration_ms", "polls", "fail_at", "fail_reason", "fail_code")
+TYPE_NAMES = {float: "a number", int: "an integer", str: "a string", bool: "true or false", dict: "a mapping",
+              list: "a list"}
+
+
+def template_problems(value: Any) -> list[str]:
+    """What is wrong with the `{{...}}` templates in a value (strings at any depth)."""
+    if isinstance(value, dict):
+        return [p for v in value.values() for p in template_problems(v)]
+    if isinstance(value, list):
+        return [p for v in value for p in template_problems(v)]
+    if not isinstance(value, str):
+        return []
+    problems = []
+    position = value.find("{{")
+    while position >= 0:
+        found = TEMPLATE.match(value, position)
+        if found is None:
+            end = value.find("}}", position)
+            snippet = value[position:end + 2] if end >= 0 else value[position:position + 30]
+            problems.append(f"unclosed or malformed template {snippet!r} (a template is {{{{name}}}})" if end < 0
+                            else f"malformed template {snippet!r} (a template is {{{{name}}}})")
+            if end < 0:
+                break
+            position = value.find("{{", end + 2)
+            continue
+        name = found.group(1)
+        if name not in TEMPLATE_NAMES and not TEMPLATE_PATH.fullmatch(name):
+            problems.append(f"unknown template {{{{{name}}}}} (known: {TEMPLATE_HELP})")
+        position = value.find("{{", found.end())
+    return problems
 
 
 class ScenarioError(Exception):
@@ -185,6 +220,7 @@ class Scenario:
     line: int = 0
     document: dict = field(default_factory=dict)
     order: int = 0
+    shipped: bool = False
 
 
 class _Reader:
@@ -216,10 +252,27 @@ class _Reader:
         if float in kinds and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
-            names = " or ".join(k.__name__ for k in kinds)
+            names = " or ".join(TYPE_NAMES.get(k, k.__name__) for k in kinds)
             self.fail(f"{self.where}.{key} must be {names}, not {type(value).__name__}", key)
             return default
         return value
+
+    def number(self, key: str, *, minimum: float = 0, above: bool = False, integer: bool = False,
+               default: Any = None) -> Any:
+        """A number (an int if `integer`) at least `minimum` (or above it); errors name the key."""
+        value = self.get(key, int if integer else float)
+        if value is None:
+            return default
+        if value < minimum or (above and value == minimum):
+            bound = f"greater than {minimum:g}" if above else f"at least {minimum:g}"
+            self.fail(f"{self.where}.{key} must be {bound}, not {value:g}", key)
+            return default
+        return value
+
+    def templated(self, key: str) -> None:
+        """Fail on an unclosed `{{` or an unknown template name anywhere in the value at `key`."""
+        for problem in template_problems(self.node.get(key)):
+            self.fail(f"{self.where}.{key}: {problem}", key)
 
     def sub(self, key: str) -> "_Reader":
         return _Reader(self.node[key], self.source, f"{self.where}.{key}", self.errors, self.line_of(key))
@@ -242,6 +295,7 @@ def build_scenarios(document: Any, source: str) -> tuple[list[Scenario], list[Sc
         scenario = _scenario(item, source, errors, index)
         if scenario is not None and len(errors) == before:
             scenarios.append(scenario)
+    errors.sort(key=lambda e: e.line)  # file order (stable: one line's errors keep their order)
     return scenarios, errors
 
 
@@ -256,9 +310,10 @@ def _scenario(node: Any, source: str, errors: list[ScenarioError], index: int) -
     r.where = f"scenario '{name}'"
     r.allow(SCENARIO_KEYS | STEP_KEYS)
     match = _match(r.sub("match"), source) if "match" in r.node else Match(explicit=True)
-    shared_stream = _stream(r.sub("stream")) if "stream" in r.node else None
     steps: list[Step] = []
     if "sequence" in r.node:
+        shared_stream = _stream(r.sub("stream")) if "stream" in r.node else None
+        shared_probability = _probability(r)
         if STEP_KEYS & set(r.node) - {"stream", "probability"}:
             r.fail(f"scenario '{name}' has both 'sequence' and a single answer "
                    f"({', '.join(sorted(STEP_KEYS & set(r.node) - {'stream', 'probability'}))})", "sequence")
@@ -270,7 +325,7 @@ def _scenario(node: Any, source: str, errors: list[ScenarioError], index: int) -
             if step.stream is None:
                 step.stream = shared_stream
             if step.probability is None:
-                step.probability = r.get("probability", float)
+                step.probability = shared_probability
             steps.append(step)
     else:
         steps.append(_step(r, allowed=False))
@@ -342,9 +397,7 @@ def _step(r: _Reader, allowed: bool = True) -> Step:
         r.allow(STEP_KEYS)
     step = Step(line=r.line)
     step.passthrough = bool(r.get("pass", bool, False))
-    step.probability = r.get("probability", float)
-    if step.probability is not None and not 0 <= step.probability <= 1:
-        r.fail("probability must be between 0 and 1", "probability")
+    step.probability = _probability(r)
     if "reply" in r.node:
         step.reply = _reply(r.sub("reply"))
     if "fault" in r.node:
@@ -354,20 +407,38 @@ def _step(r: _Reader, allowed: bool = True) -> Step:
     if "stream" in r.node:
         step.stream = _stream(r.sub("stream"))
     if "task" in r.node:
-        step.task = r.get("task", dict)
-        unknown = set(step.task or {}) - {"duration_ms", "polls", "fail_at", "fail_reason", "fail_code"}
-        if unknown:
-            r.fail(f"unknown task key(s) {sorted(unknown)} (expected duration_ms, polls, fail_at, fail_reason, "
-                   "fail_code)", "task")
-        if step.task is not None:
-                    step.task = as_plain(step.task)
+        step.task = _task(r.sub("task"))
     if step.reply and step.raw:
         r.fail("a step gives either 'reply' or 'raw', not both")
     return step
 
 
+def _probability(r: _Reader) -> float | None:
+    probability = r.get("probability", float)
+    if probability is not None and not 0 <= probability <= 1:
+        r.fail("probability must be between 0 and 1", "probability")
+        return None
+    return probability
+
+
+def _task(r: _Reader) -> dict | None:
+    r.allow(set(TASK_KEYS))
+    if not isinstance(r.node, dict) or not r.node:
+        return None
+    r.number("duration_ms")
+    r.number("polls", minimum=1, integer=True)
+    fail_at = r.number("fail_at")
+    if fail_at is not None and fail_at > 100:
+        r.fail(f"{r.where}.fail_at is a percentage (0-100) or a fraction (0-1), not {fail_at:g}", "fail_at")
+    r.get("fail_reason", str)
+    r.get("fail_code", (str, int))
+    return as_plain(r.node)
+
+
 def _reply(r: _Reader) -> ReplySpec:
     r.allow({"text", "text_chunks", "tool_calls", "refusal", "reasoning", "finish", "usage", "model"})
+    for key in ("text", "text_chunks", "refusal", "reasoning", "model"):
+        r.templated(key)
     spec = ReplySpec(text=r.get("text", str), refusal=r.get("refusal", str), reasoning=r.get("reasoning", str),
                      finish=r.get("finish", str), model=r.get("model", str))
     chunks = r.get("text_chunks", list)
@@ -384,6 +455,8 @@ def _reply(r: _Reader) -> ReplySpec:
             call.fail("a tool call needs a 'name'")
             continue
         raw_chunks = call.get("arguments_chunks", list)
+        for key in ("arguments", "arguments_raw", "arguments_chunks"):
+            call.templated(key)
         spec.tool_calls.append(ToolCallSpec(
             name=name, arguments=as_plain(call.node.get("arguments")), raw_arguments=call.get("arguments_raw", str),
             argument_chunks=[str(c) for c in raw_chunks] if raw_chunks is not None else None, id=call.get("id", str)))
@@ -401,30 +474,31 @@ def _fault(r: _Reader) -> Fault:
     r.allow({"status", "message", "code", "type", "headers", "retry_after", "retry_after_ms", "should_retry",
              "reset", "stall_ms", "invalid_json"})
     fault = Fault(status=r.get("status", int), message=r.get("message", str), code=r.get("code", str),
-                  type=r.get("type", str), retry_after=r.get("retry_after", float),
-                  retry_after_ms=r.get("retry_after_ms", float), should_retry=r.get("should_retry", bool),
-                  reset=r.get("reset", bool, False), stall_ms=r.get("stall_ms", float, 0.0),
+                  type=r.get("type", str), retry_after=r.number("retry_after"),
+                  retry_after_ms=r.number("retry_after_ms"), should_retry=r.get("should_retry", bool),
+                  reset=r.get("reset", bool, False), stall_ms=r.number("stall_ms", default=0.0),
                   invalid_json=r.get("invalid_json", bool, False))
     fault.headers = {str(k): str(v) for k, v in r.get("headers", dict, {}).items()}
     if fault.status is not None and not 100 <= fault.status <= 599:
         r.fail(f"status must be an HTTP status (100-599), not {fault.status}", "status")
+    elif fault.status is not None and fault.status < 400 and not fault.invalid_json:
+        r.fail(f"{r.where}.status must be an error status (400-599), not {fault.status}: for another answer "
+               "use 'raw' or 'reply'", "status")
     return fault
 
 
 def _stream(r: _Reader) -> StreamSpec:
     r.allow({"ttft_ms", "tokens_per_second", "jitter_ms", "chunk_size", "keepalive_ms", "stop_after", "stop",
              "malformed_at", "error_at", "error"})
-    spec = StreamSpec(ttft_ms=r.get("ttft_ms", float, 0.0), tokens_per_second=r.get("tokens_per_second", float),
-                      jitter_ms=r.get("jitter_ms", float, 0.0), chunk_size=r.get("chunk_size", int),
-                      keepalive_ms=r.get("keepalive_ms", float), stop_after=r.get("stop_after", int),
-                      stop=r.get("stop", str, "clean"), malformed_at=r.get("malformed_at", int),
-                      error_at=r.get("error_at", int))
+    spec = StreamSpec(ttft_ms=r.number("ttft_ms", default=0.0),
+                      tokens_per_second=r.number("tokens_per_second", above=True),
+                      jitter_ms=r.number("jitter_ms", default=0.0),
+                      chunk_size=r.number("chunk_size", minimum=1, integer=True),
+                      keepalive_ms=r.number("keepalive_ms", above=True),
+                      stop_after=r.number("stop_after", integer=True), stop=r.get("stop", str, "clean"),
+                      malformed_at=r.number("malformed_at", integer=True), error_at=r.number("error_at", integer=True))
     if spec.stop not in ("clean", "reset"):
         r.fail(f"stop must be 'clean' or 'reset', not '{spec.stop}'", "stop")
-    if spec.tokens_per_second is not None and spec.tokens_per_second <= 0:
-        r.fail("tokens_per_second must be positive", "tokens_per_second")
-    if spec.chunk_size is not None and spec.chunk_size < 1:
-        r.fail("chunk_size must be at least 1", "chunk_size")
     if "error" in r.node:
         spec.error = _fault(r.sub("error"))
         if spec.error_at is None:
@@ -437,6 +511,10 @@ def _stream(r: _Reader) -> StreamSpec:
 def _raw(r: _Reader) -> RawSpec:
     r.allow({"status", "headers", "body", "events"})
     spec = RawSpec(status=r.get("status", int, 200), body=as_plain(r.node.get("body")))
+    if not 100 <= spec.status <= 599:
+        r.fail(f"{r.where}.status must be an HTTP status (100-599), not {spec.status}", "status")
+    r.templated("body")
+    r.templated("events")
     spec.headers = {str(k): str(v) for k, v in r.get("headers", dict, {}).items()}
     events = r.get("events", list)
     if events is not None:
@@ -448,11 +526,12 @@ def _raw(r: _Reader) -> RawSpec:
 
 def _rate_limit(r: _Reader) -> RateLimit:
     r.allow({"requests_per_minute", "tokens_per_minute", "key"})
-    rate = RateLimit(requests_per_minute=r.get("requests_per_minute", int),
-                     tokens_per_minute=r.get("tokens_per_minute", int), key=r.get("key", str, "api_key"))
+    rate = RateLimit(requests_per_minute=r.number("requests_per_minute", minimum=1, integer=True),
+                     tokens_per_minute=r.number("tokens_per_minute", minimum=1, integer=True),
+                     key=r.get("key", str, "api_key"))
     _check_key(r, rate.key, "key")
     rate.key = rate.key.lower() if rate.key.startswith("header:") else rate.key
-    if rate.requests_per_minute is None and rate.tokens_per_minute is None:
+    if r.node.get("requests_per_minute") is None and r.node.get("tokens_per_minute") is None:
         r.fail("rate_limit needs requests_per_minute or tokens_per_minute")
     return rate
 

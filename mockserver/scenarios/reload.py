@@ -11,16 +11,16 @@ INTERVAL_S = 0.5
 
 
 class Watcher:
-    """Compares the directory's files and mtimes with the last snapshot."""
+    """Compares the directories' files and mtimes with the last snapshot."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
+    def __init__(self, directories: list[Path]) -> None:
+        self.directories = directories
         self._seen = self._stamp()
         self._checked = time.monotonic()
 
     def _stamp(self) -> dict[Path, tuple[float, int]]:
         stamps = {}
-        for path in scenario_files(self.directory):
+        for path in (p for directory in self.directories for p in scenario_files(directory)):
             try:
                 stat = path.stat()
             except OSError:

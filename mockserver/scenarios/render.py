@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import re
 import time
 from types import ModuleType
 from typing import Any
 
+import orjson
+
 from .. import engine, tokens
 from ..context import RequestContext
 from ..conversation import Conversation
-from ..errors import ANTHROPIC_TYPES, error_body
+from ..errors import ANTHROPIC_TYPES, error_body, request_id
 from ..reply import Candidate, Reply, ToolCall, Usage
 from ..responses import sse_frame
 from ..streaming import StreamPlan
 from .faults import default_message
-from .model import Fault, ReplySpec, StreamSpec
+from .model import TEMPLATE, Fault, ReplySpec, StreamSpec
 
 # The one table: which dialect module parses and renders a chat-like operation's handler.
 DIALECT_MODULES = {
@@ -27,7 +30,7 @@ DIALECT_MODULES = {
     "gemini:generate": "gemini",
     "gemini:stream_generate": "gemini",
 }
-TEMPLATE = re.compile(r"\{\{\s*([\w.\-\[\]*]+)\s*\}\}")
+log = logging.getLogger("mockserver.scenarios")
 
 
 def dialect_module(ctx: RequestContext) -> ModuleType | None:
@@ -52,7 +55,10 @@ def default_reply(ctx: RequestContext, module: ModuleType, conv: Conversation) -
 
 
 def template(value: Any, ctx: RequestContext, conv: Conversation | None, extra: dict[str, Any]) -> Any:
-    """Fill `{{model}}`, `{{last_user_message}}`, `{{system}}`, `{{header.x}}`, `{{body.path}}`, `{{scenario}}`, `{{count}}`."""
+    """Fill `{{model}}`, `{{last_user_message}}`, `{{system}}`, `{{header.x}}`, `{{body.path}}`, `{{scenario}}`, `{{count}}`.
+
+    A body path the request lacks renders as `{{body.path: missing}}` (and logs a warning), never as nothing.
+    """
     if isinstance(value, dict):
         return {k: template(v, ctx, conv, extra) for k, v in value.items()}
     if isinstance(value, list):
@@ -76,7 +82,11 @@ def template(value: Any, ctx: RequestContext, conv: Conversation | None, extra: 
         if name.startswith("body."):
             from .matcher import json_path
             values = json_path(ctx.body, name[5:])
-            return str(values[0]) if values else ""
+            if values:
+                return values[0] if isinstance(values[0], str) else orjson.dumps(values[0]).decode()
+            log.warning("scenario %s: {{%s}}: the request body has no %s; the reply says {{%s: missing}}",
+                        extra.get("scenario", "?"), name, name[5:], name)
+            return f"{{{{{name}: missing}}}}"
         return found.group(0)
 
     return TEMPLATE.sub(fill, value)
@@ -144,7 +154,7 @@ def error_frame_builder(ctx: RequestContext, fault: Fault):
     def build(frames: list[bytes], index: int) -> bytes:
         if kind == "messages" or ctx.dialect == "anthropic":
             body = {"type": "error", "error": {"type": fault.type or ANTHROPIC_TYPES.get(status, "api_error"),
-                                               "message": message}}
+                                               "message": message}, "request_id": request_id()}
             return sse_frame(body, event="error")
         if kind == "gemini" or ctx.dialect == "gemini":
             return sse_frame(error_body("gemini", status, message, kind=fault.type), line_end="\r\n")
@@ -162,7 +172,6 @@ def error_frame_builder(ctx: RequestContext, fault: Fault):
 
 
 def _failed_response(frames: list[bytes], code: str, message: str) -> dict | None:
-    import orjson
     for frame in frames[:1]:
         data = frame.partition(b"data:")[2].strip()
         try:

@@ -37,8 +37,8 @@ def _video_id(material: bytes) -> str:
 
 
 def not_found(job_id: str) -> MockError:
-    """OpenAI-shaped 404 for an unknown video or task."""
-    return MockError(404, f"Video with id '{job_id}' not found.", code="not_found")
+    """OpenAI-shaped 404 for an unknown video or task (`code: null`, as OpenAI's 404s for an unknown object)."""
+    return MockError(404, f"Video with id '{job_id}' not found.")
 
 
 def _seconds(value: Any, default: float) -> float:

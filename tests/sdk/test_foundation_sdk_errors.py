@@ -10,16 +10,6 @@ CLAUDE = "claude-sonnet-4-20250514"
 HI = [{"role": "user", "content": "hi"}]
 
 
-@pytest.fixture
-def oai(server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.v1, api_key="sk-test", max_retries=0)
-
-
-@pytest.fixture
-def claude(server) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=server.url, api_key="sk-ant-test", max_retries=0)
-
-
 def test_openai_bad_request(oai) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         oai.chat.completions.create(model="gpt-4o", messages=[{"role": "wizard", "content": "hi"}])

@@ -119,4 +119,4 @@ def test_split_tool_call_accumulates_in_the_stream_helper(server):
     with stream(model="gpt-4o", messages=MESSAGES) as s:
         final = s.get_final_completion()
     call = final.choices[0].message.tool_calls[0]
-    assert call.function.name == "get_weather" and '"days": 10' in call.function.arguments
+    assert call.function.name == "get_weather" and '"days":10' in call.function.arguments
