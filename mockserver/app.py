@@ -25,7 +25,7 @@ from .scenarios.engine import install as install_scenarios
 from .select import answer_from_example, prefer_selector
 from .settings import Settings
 from .spec import Operation, Spec
-from .validation import Violation, coerce
+from .validation import Violation, coerce, scalar_types
 
 log = logging.getLogger("mockserver")
 Handler = Callable[[RequestContext], Awaitable[Response] | Response]
@@ -302,14 +302,34 @@ async def _read_form(ctx: RequestContext, schema: dict) -> dict:
         prop = resolve(props.get(key) or props.get(key.removesuffix("[]")) or {})
         name = key if key in props or key.removesuffix("[]") not in props else key.removesuffix("[]")
         files = [v for v in values if hasattr(v, "filename") and not isinstance(v, str)]
+        many = prop.get("type") == "array" or key.endswith("[]")
         if files:
             ctx.files.setdefault(name, []).extend(files)
             rendered: list[Any] = [f.filename or "upload" for f in files]
+        elif is_file_field(prop, resolve):
+            raise MockError(400, f"'{name}' must be a file upload (multipart file part).", param=name,
+                            code="invalid_value")
+        elif len(values) > 1 and prop and not many and "array" not in scalar_types(prop, resolve):
+            raise MockError(400, f"'{name}' was sent {len(values)} times; it takes one value.", param=name,
+                            code="invalid_value")
         else:
             item_schema = resolve(prop.get("items", {})) if prop.get("type") == "array" else prop
             rendered = [coerce(v, item_schema, resolve) for v in values]
-        body[name] = rendered if prop.get("type") == "array" or key.endswith("[]") else rendered[-1]
+        body[name] = rendered if many else rendered[-1]
     return body
+
+
+def is_file_field(schema: Any, resolve: Callable[[Any], Any], depth: int = 0) -> bool:
+    """Whether a form field takes only uploads (`format: binary` or `contentMediaType`, or arrays of them)."""
+    schema = resolve(schema)
+    if not isinstance(schema, dict) or not schema or depth > 5:
+        return False
+    branches = schema.get("oneOf") or schema.get("anyOf")
+    if branches:
+        return all(is_file_field(branch, resolve, depth + 1) for branch in branches)
+    if schema.get("type") == "array":
+        return is_file_field(schema.get("items"), resolve, depth + 1)
+    return schema.get("format") == "binary" or "contentMediaType" in schema
 
 
 def form_properties(schema: Any, resolve: Callable[[Any], Any], depth: int = 0) -> dict:

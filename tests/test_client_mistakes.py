@@ -183,3 +183,18 @@ def test_a_form_number_that_is_not_finite_is_named(http: httpx.Client, value: st
                          files={"file": ("a.mp3", render_audio("mp3", 1.0, "x"), "audio/mpeg")})
     error = openai_error(response, "temperature")
     assert error["message"] == "Invalid type for 'temperature': expected number, but got string instead."
+
+
+def test_a_form_field_sent_twice_is_a_400(http: httpx.Client) -> None:
+    response = http.post("/ideogram/v1/ideogram-v3/generate",
+                         files=[("prompt", (None, "a fox")), ("negative_prompt", (None, "blur")),
+                                ("negative_prompt", (None, "noise"))])
+    assert response.status_code == 400 and response.json() == {
+        "error": "'negative_prompt' was sent 2 times; it takes one value."}
+
+
+def test_text_where_the_form_takes_a_file_is_a_400(http: httpx.Client) -> None:
+    response = http.post("/ideogram/v1/ideogram-v3/generate",
+                         files=[("prompt", (None, "a fox")), ("style_reference_images", (None, '{"a": 1}'))])
+    assert response.status_code == 400
+    assert response.json() == {"error": "'style_reference_images' must be a file upload (multipart file part)."}

@@ -15,9 +15,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-# `ignored_auth` is left out by design: the mock accepts any key unless started with --api-key
-# (that path is tested in test_foundation_http.py).
-CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+# Every Schemathesis check but three that do not apply by design:
+# - `ignored_auth`: the mock accepts any key unless started with --api-key (tested in test_foundation_http.py);
+# - `positive_data_acceptance`: like the providers, the mock refuses schema-valid requests that break a rule
+#   the schema cannot state (thinking.budget_tokens below max_tokens, a tool_result naming an issued tool_use,
+#   an unknown previous_response_id, sizes per model, an upload that is no image or audio), with a 400;
+# - `object_level_authorization`: one tenant; stored responses and jobs are not owned by a key.
+CHECKS = ",".join([
+    "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance",
+    "response_headers_conformance", "negative_data_rejection", "missing_required_header", "unsupported_method",
+    "allow_header_conformance", "use_after_free", "ensure_resource_availability",
+])
 MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "3"))
 PHASES = os.environ.get("CONTRACT_PHASES", "examples,coverage,fuzzing")
 MODE = os.environ.get("CONTRACT_MODE", "all")
