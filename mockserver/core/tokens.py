@@ -8,9 +8,13 @@ from typing import Any
 
 import orjson
 
+from .errors import MockError
+
 PIECE = re.compile(r"\s*(?:\w+|[^\w\s])|\s+")
 ALPHABET = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 BASE62 = bytes(ALPHABET[i % 62] for i in range(256))  # byte -> character (a slight bias is harmless for ids)
+# The vocabulary of the embedding and legacy completion models (cl100k_base, special tokens included).
+MAX_TOKEN_ID = 100276
 
 
 def split(text: str) -> list[str]:
@@ -37,6 +41,20 @@ def count(text: str) -> int:
 def count_json(value: Any) -> int:
     """Tokens in a JSON value as it would be serialised."""
     return count(orjson.dumps(value).decode()) if value is not None else 0
+
+
+def is_token_ids(value: Any) -> bool:
+    """A non-empty list of numbers (an id beyond 64 bits arrives as a float: it is still meant as an id)."""
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(t, (int, float)) and not isinstance(t, bool) for t in value)
+
+
+def check_token_ids(ids: list[int | float], param: str) -> None:
+    """A token id outside the vocabulary is a 400 naming `param`, as on the real API."""
+    bad = next((t for t in ids if not 0 <= t <= MAX_TOKEN_ID), None)
+    if bad is not None:
+        raise MockError(400, f"Invalid token id {bad:.0f} in '{param}': token ids are non-negative integers "
+                             f"no larger than {MAX_TOKEN_ID}.", param=param, code="invalid_value")
 
 
 def truncate(text: str, limit: int) -> tuple[str, bool]:

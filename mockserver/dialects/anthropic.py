@@ -371,11 +371,9 @@ class Anthropic(Dialect):
         return MockError(401, "invalid x-api-key")
 
     def validation_error(self, violation: Any) -> MockError:
-        if violation.code == "missing_required_parameter" and violation.param:
-            message = f"{violation.param}: Field required"
-        else:
-            message = f"{violation.param}: {violation.message}" if violation.param else violation.message
-        return MockError(400, message, param=violation.param, code=violation.code, detail=violation)
+        """Anthropic's wording: the dotted path once, then what is wrong (`messages.0.role: Input should be ...`)."""
+        return MockError(400, violation.anthropic_message, param=violation.param, code=violation.code,
+                         detail=violation)
 
     def ratelimit_headers(self, info: dict[str, Any]) -> dict[str, str]:
         reset = f"{info['reset_s']:.3f}s"

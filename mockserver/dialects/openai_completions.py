@@ -28,9 +28,12 @@ def parse_prompts(ctx: RequestContext) -> list[Conversation]:
     prompt = body["prompt"]
     if isinstance(prompt, str):
         texts = [prompt]
-    elif prompt and all(isinstance(p, int) for p in prompt):
+    elif tokens.is_token_ids(prompt):
+        tokens.check_token_ids(prompt, "prompt")
         texts = [_token_text(prompt)]
     elif prompt and all(isinstance(p, list) for p in prompt):
+        for i, ids in enumerate(prompt):
+            tokens.check_token_ids(ids, f"prompt[{i}]")
         texts = [_token_text(p) for p in prompt]
     else:
         texts = list(prompt) or [""]

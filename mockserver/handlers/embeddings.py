@@ -23,7 +23,7 @@ def inputs(value: Any) -> list[str | list[int]]:
     """The request's `input` as a list of texts or token arrays (the schema has checked the shape)."""
     if isinstance(value, str):
         return [value]
-    if value and all(isinstance(v, int) for v in value):
+    if tokens.is_token_ids(value):
         return [list(value)]
     return list(value)
 
@@ -52,9 +52,7 @@ def count_tokens(item: str | list[int], index: int, many: bool) -> int:
             raise MockError(400, f"'{param}' must be a non-empty string.", param=param, code="invalid_value")
         used = tokens.count(item) or 1
     else:
-        if any(t < 0 for t in item):
-            raise MockError(400, f"Invalid token id in '{param}': token ids are non-negative integers.",
-                            param=param, code="invalid_value")
+        tokens.check_token_ids(item, param)
         used = len(item)
     if used > MAX_INPUT_TOKENS:
         raise MockError(400, f"This model's maximum context length is {MAX_INPUT_TOKENS} tokens, however you "

@@ -16,7 +16,7 @@ from ..core import tokens
 from ..core.answers import Answer, JsonAnswer
 from ..core.context import RequestContext
 from ..core.errors import MockError
-from ..media import aspect_ratio_size, parse_size, render_image
+from ..media import aspect_ratio_size, checked_aspect_ratio, parse_size, render_image
 from ..media._lazy import lazy_import
 from ..media.assets import asset_seed, image_url, render_svg
 
@@ -145,7 +145,7 @@ async def generate(ctx: RequestContext) -> Answer:
         return await recraft_generate(ctx, body)
     model = body.get("model") or "dall-e-2"
     if body.get("aspect_ratio") and body.get("size") is None:
-        size = aspect_ratio_size(body["aspect_ratio"])
+        size = checked_aspect_ratio(body["aspect_ratio"], "aspect_ratio")
     else:
         size = size_of(body.get("size"), model)
     return await openai_images(ctx, body, model, size, key="generate")

@@ -19,7 +19,7 @@ async def retrieve(ctx: RequestContext) -> Answer:
         await ctx.services.state.responses.put(entry)
     if ctx.query.get("stream", "").lower() == "true":
         after = ctx.query.get("starting_after")
-        if after is not None and not after.lstrip("-").isdigit():
+        if after is not None and not (after.isascii() and after.lstrip("-").isdigit()):
             raise MockError(400, "Invalid 'starting_after': expected an integer.", param="starting_after",
                             code="invalid_type")
         return dialect.replay(ctx, entry.response, int(after) if after is not None else None)

@@ -6,6 +6,7 @@ import io
 import re
 from functools import lru_cache
 
+from ..core.errors import MockError
 from ._lazy import lazy_import
 from ._seed import seed_bytes
 
@@ -14,6 +15,7 @@ ImageDraw = lazy_import("PIL.ImageDraw")
 ImageFont = lazy_import("PIL.ImageFont")
 
 MAX_SIDE = 4096
+MAX_RATIO = 100  # wider or taller than 100:1 is not a picture
 FORMATS = {"png": "PNG", "jpeg": "JPEG", "jpg": "JPEG", "webp": "WEBP", "gif": "GIF"}
 CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 
@@ -76,11 +78,21 @@ def aspect_ratio_size(ratio: str | float, long_side: int = 1024) -> tuple[int, i
                 value = float(text)
             except ValueError:
                 raise ValueError(f"invalid aspect ratio: {ratio!r}") from None
-    if not (0 < value < 100):
+    if not (1 / MAX_RATIO < value < MAX_RATIO):
         raise ValueError(f"invalid aspect ratio: {ratio!r}")
     if value >= 1:
         return (_even(long_side), _even(long_side / value))
     return (_even(long_side * value), _even(long_side))
+
+
+def checked_aspect_ratio(ratio: str | float, param: str, long_side: int = 1024) -> tuple[int, int]:
+    """`aspect_ratio_size`, with a ratio it cannot use answered as a 400 naming `param`."""
+    try:
+        return aspect_ratio_size(ratio, long_side)
+    except ValueError:
+        raise MockError(400, f"Invalid value for '{param}': {str(ratio)[:40]!r}. Expected a ratio such as 16:9, "
+                             f"both sides positive and at most {MAX_RATIO}:1.", param=param,
+                        code="invalid_value") from None
 
 
 _STEPS = 240  # palette entries used by the gradient

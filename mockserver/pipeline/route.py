@@ -20,7 +20,7 @@ def compile_template(template: str) -> re.Pattern[str]:
     """`/v1/models/{model}:generateContent` -> an anchored regex with named groups."""
     pattern, last = "", 0
     for match in PARAM.finditer(template):
-        pattern += re.escape(template[last:match.start()]) + f"(?P<{_group(match.group(1))}>[^/]+?)"
+        pattern += re.escape(template[last:match.start()]) + f"(?P<{_group(match.group(1))}>[^/]*?)"
         last = match.end()
     return re.compile("^" + pattern + re.escape(template[last:]) + "$")
 

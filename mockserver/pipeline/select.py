@@ -63,13 +63,13 @@ def prefer_decision(ctx: "RequestContext") -> Decision | None:
     code, name = prefs.get("code"), prefs.get("example")
     if code is None and name is None:
         return None
-    status = int(code) if code and code.isdigit() else None
+    status = int(code) if code and code.isascii() and code.isdigit() else None
+    if code is not None and (status is None or not 100 <= status <= 599):
+        raise MockError(400, f"Prefer: code={code} is not an HTTP status.", code="invalid_prefer")
     example = documented(ctx, status, name)
     if example is None and name is not None and status is None:
         raise MockError(400, f"Prefer: example={name} names no documented example of "
                              f"{ctx.operation.operation_id}.", code="unknown_example")
-    if example is None and (status is None or not 100 <= status <= 599):
-        raise MockError(400, f"Prefer: code={code} is not an HTTP status.", code="invalid_prefer")
     return Decision(PREFER, f"prefer:{name or code}", example=example, status=None if example else status)
 
 

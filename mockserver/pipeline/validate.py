@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ..core.errors import MockError
-from ..spec.validators import Violation, coerce
+from ..spec.validators import Violation, coerce, scalar_types
 
 if TYPE_CHECKING:
     from ..core.context import RequestContext
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
+INT64 = 2**63
 FLOAT_LITERAL = re.compile(rb"\d[.eE]")  # every JSON float has one (strings may too: then we just look closer)
 JSON_TYPES = ("application/json",)
 
@@ -77,9 +78,13 @@ async def read_body(ctx: "RequestContext") -> None:
 
 
 def integral_floats_to_int(value: Any) -> Any:
-    """`41.0` -> `41`: JSON Schema counts it as an integer, so handlers may use it as one."""
+    """`41.0` -> `41`: JSON Schema counts it as an integer, so handlers may use it as one.
+
+    Only within 64 bits, where the providers' integers live and orjson can write the value back; beyond
+    that (orjson reads `18446744073709551617` as `1.8e19`) a value stays a float for handlers to refuse.
+    """
     if isinstance(value, float):
-        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+        return int(value) if value.is_integer() and -INT64 <= value < INT64 else value
     if isinstance(value, dict):
         return {k: integral_floats_to_int(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -105,14 +110,34 @@ async def _read_form(ctx: "RequestContext", schema: dict) -> dict:
         prop = resolve(props.get(key) or props.get(key.removesuffix("[]")) or {})
         name = key if key in props or key.removesuffix("[]") not in props else key.removesuffix("[]")
         files = [v for v in values if hasattr(v, "filename") and not isinstance(v, str)]
+        many = prop.get("type") == "array" or key.endswith("[]")
         if files:
             ctx.files.setdefault(name, []).extend(files)
             rendered: list[Any] = [f.filename or "upload" for f in files]
+        elif is_file_field(prop, resolve):
+            raise MockError(400, f"'{name}' must be a file upload (multipart file part).", param=name,
+                            code="invalid_value")
+        elif len(values) > 1 and prop and not many and "array" not in scalar_types(prop, resolve):
+            raise MockError(400, f"'{name}' was sent {len(values)} times; it takes one value.", param=name,
+                            code="invalid_value")
         else:
             item_schema = resolve(prop.get("items", {})) if prop.get("type") == "array" else prop
             rendered = [coerce(v, item_schema, resolve) for v in values]
-        body[name] = rendered if prop.get("type") == "array" or key.endswith("[]") else rendered[-1]
+        body[name] = rendered if many else rendered[-1]
     return body
+
+
+def is_file_field(schema: Any, resolve: Callable[[Any], Any], depth: int = 0) -> bool:
+    """Whether a form field takes only uploads (`format: binary` or `contentMediaType`, or arrays of them)."""
+    schema = resolve(schema)
+    if not isinstance(schema, dict) or not schema or depth > 5:
+        return False
+    branches = schema.get("oneOf") or schema.get("anyOf")
+    if branches:
+        return all(is_file_field(branch, resolve, depth + 1) for branch in branches)
+    if schema.get("type") == "array":
+        return is_file_field(schema.get("items"), resolve, depth + 1)
+    return schema.get("format") == "binary" or "contentMediaType" in schema
 
 
 def form_properties(schema: Any, resolve: Callable[[Any], Any], depth: int = 0) -> dict:
@@ -140,8 +165,9 @@ def validate_parameters(ctx: "RequestContext") -> None:
         elif param.location == "query":
             if param.name not in query and f"{param.name}[]" not in query:
                 if param.required:
-                    raise MockError(400, f"Missing required parameter: '{param.name}'.", param=param.name,
-                                    code="missing_required_parameter")
+                    raise ctx.dialect.validation_error(Violation(
+                        f"Missing required parameter: '{param.name}'.", param.name, "missing_required_parameter",
+                        where=(param.name,), detail="Field required"))
                 continue
             item = resolve(param.schema.get("items", {}))
             value = ([coerce(v, item, resolve) for v in query.getlist(param.name) + query.getlist(f"{param.name}[]")]

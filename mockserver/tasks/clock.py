@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass, replace
@@ -112,8 +113,8 @@ def _number(value: str, what: str) -> float:
         number = float(value.strip().rstrip("%").removesuffix("ms"))
     except ValueError:
         raise ValueError(f"{what} must be a number, got {value!r}") from None
-    if number != number or number < 0:
-        raise ValueError(f"{what} must be a non-negative number, got {value!r}")
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"{what} must be a finite, non-negative number, got {value!r}")
     return number
 
 
