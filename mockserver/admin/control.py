@@ -25,6 +25,18 @@ def _error(status: int, message: str, **extra: Any) -> Response:
     return json({"error": {"message": message, **extra}}, status_code=status)
 
 
+def journal_filters(q: Any) -> dict[str, Any]:
+    """The journal filters of a query string (`status` an integer or a class like `4xx`); ValueError when bad."""
+    status: int | str | None = q.get("status") or None
+    if isinstance(status, str):
+        if len(status) == 3 and status[0] in "12345" and status[1:].lower() == "xx":
+            status = status.lower()
+        else:
+            status = int(status)
+    return {"path": q.get("path"), "scenario": q.get("scenario"), "test_id": q.get("test_id"),
+            "operation": q.get("operation"), "status": status, "text": q.get("q") or None}
+
+
 def describe(scenario: Scenario) -> dict:
     """A scenario as the admin API lists it."""
     return {"name": scenario.name, "description": scenario.description, "source": scenario.source,
@@ -43,13 +55,20 @@ def routes(services: "Services") -> list[Route]:
             return json({"cleared": True})
         q = request.query_params
         try:
-            status = int(q["status"]) if "status" in q else None
+            filters = journal_filters(q)
             limit = int(q["limit"]) if "limit" in q else None
+            since = int(q["since"]) if "since" in q else None
         except ValueError:
-            return _error(400, "status and limit must be integers")
-        found = await state.journal.query(path=q.get("path"), scenario=q.get("scenario"), test_id=q.get("test_id"),
-                                          operation=q.get("operation"), status=status, limit=limit)
+            return _error(400, "status must be an integer or a class like 4xx; limit and since integers")
+        found = await state.journal.query(**filters, since=since, limit=limit)
         return json({"object": "list", "data": found, "count": len(found)})
+
+    async def one_request(request: Request) -> Response:
+        found = await state.journal.get(request.path_params["id"])
+        if found is None:
+            return _error(404, f"no request {request.path_params['id']} in the journal (it keeps the last "
+                               f"{state.journal.entries.maxlen})")
+        return json(found)
 
     async def scenarios(request: Request) -> Response:
         engine = services.scenarios
@@ -105,6 +124,7 @@ def routes(services: "Services") -> list[Route]:
 
     return [
         Route("/_mock/requests", requests, methods=["GET", "DELETE"]),
+        Route("/_mock/requests/{id:int}", one_request, methods=["GET"]),
         Route("/_mock/scenarios", scenarios, methods=["GET", "POST"]),
         Route("/_mock/scenarios/reset", reset_scenarios, methods=["POST"]),
         Route("/_mock/scenarios/{name}", one_scenario, methods=["GET", "DELETE"]),
