@@ -9,8 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..scenarios.loader import parse_upload
+from ..scenarios.loader import dump_yaml, parse_upload
 from ..scenarios.model import Scenario
+from . import feed, replay
 
 if TYPE_CHECKING:
     from ..core.services import Services
@@ -37,12 +38,24 @@ def journal_filters(q: Any) -> dict[str, Any]:
             "operation": q.get("operation"), "status": status, "text": q.get("q") or None}
 
 
-def describe(scenario: Scenario) -> dict:
+def describe(scenario: Scenario, engine: Any = None, hits: dict[str, int] | None = None) -> dict:
     """A scenario as the admin API lists it."""
-    return {"name": scenario.name, "description": scenario.description, "source": scenario.source,
-            "line": scenario.line, "priority": scenario.priority, "mode": scenario.mode, "key": scenario.key,
-            "selected_by_header_only": scenario.match.explicit, "operations": scenario.match.operations,
-            "steps": len(scenario.steps), "definition": scenario.document}
+    out = {"name": scenario.name, "description": scenario.description, "source": scenario.source,
+           "line": scenario.line, "priority": scenario.priority, "mode": scenario.mode, "key": scenario.key,
+           "selected_by_header_only": scenario.match.explicit, "operations": scenario.match.operations,
+           "steps": len(scenario.steps), "definition": scenario.document}
+    if engine is not None:
+        out["enabled"] = scenario.name not in engine.disabled
+        out["added"] = any(s is scenario for s in engine.added)
+    if hits is not None:
+        out["hits"] = hits.get(scenario.name, 0)
+    return out
+
+
+def _invalid(errors: list, empty_message: str) -> Response:
+    """A 400 listing each loader error as `source:line: reason` and as {line, reason}."""
+    return _error(400, "invalid scenario" if errors else empty_message, errors=[str(e) for e in errors],
+                  problems=[{"line": e.line, "reason": e.reason} for e in errors])
 
 
 def routes(services: "Services") -> list[Route]:
@@ -74,15 +87,18 @@ def routes(services: "Services") -> list[Route]:
         engine = services.scenarios
         if request.method == "GET":
             engine.reload_if_changed()
-            return json({"object": "list", "data": [describe(s) for s in engine.scenarios],
+            hits = await state.counters.hit_counts()
+            positions = await state.counters.snapshot()
+            return json({"object": "list",
+                         "data": [{**describe(s, engine, hits), "positions": positions.get(s.name, {})}
+                                  for s in engine.scenarios],
                          "directory": str(engine.directory),
                          "directories": [str(d) for d in engine.directories],
                          "reload_error": engine.last_reload_error})
         raw = await request.body()
         found, errors = parse_upload(raw, request.headers.get("content-type", ""))
         if errors or not found:
-            return _error(400, "invalid scenario" if errors else "no scenario in the request body",
-                          errors=[str(e) for e in errors])
+            return _invalid(errors, "no scenario in the request body")
         engine.add(found)
         return json({"added": [s.name for s in found]}, status_code=201)
 
@@ -94,8 +110,27 @@ def routes(services: "Services") -> list[Route]:
         if request.method == "DELETE":
             engine.remove(name)
             return json({"deleted": name})
+        if request.method == "PUT":
+            found, errors = parse_upload(await request.body(), request.headers.get("content-type", ""))
+            if not errors and len(found) != 1:
+                return _error(400, f"expected one scenario in the request body, not {len(found)}")
+            if errors:
+                return _invalid(errors, "")
+            engine.replace(name, found[0])
+            return json({"replaced": name, "name": found[0].name})
         positions = await state.counters.snapshot()
-        return json({**describe(scenario), "state": positions.get(name, {})})
+        hits = await state.counters.hit_counts()
+        return json({**describe(scenario, engine, hits), "state": positions.get(name, {}),
+                     "yaml": dump_yaml(scenario.document)})
+
+    def toggle(enabled: bool):  # noqa: ANN202 - a Starlette endpoint factory
+        async def endpoint(request: Request) -> Response:
+            engine, name = services.scenarios, request.path_params["name"]
+            if name not in engine.by_name:
+                return _error(404, f"no scenario named '{name}'")
+            engine.enable(name, enabled)
+            return json({"name": name, "enabled": enabled})
+        return endpoint
 
     async def reset_scenarios(request: Request) -> Response:
         services.scenarios.reset()
@@ -124,10 +159,14 @@ def routes(services: "Services") -> list[Route]:
 
     return [
         Route("/_mock/requests", requests, methods=["GET", "DELETE"]),
+        Route("/_mock/requests/stream", feed.endpoint(state.journal, journal_filters), methods=["GET"]),
         Route("/_mock/requests/{id:int}", one_request, methods=["GET"]),
+        *replay.routes(state.journal, _error),
         Route("/_mock/scenarios", scenarios, methods=["GET", "POST"]),
         Route("/_mock/scenarios/reset", reset_scenarios, methods=["POST"]),
-        Route("/_mock/scenarios/{name}", one_scenario, methods=["GET", "DELETE"]),
+        Route("/_mock/scenarios/{name}", one_scenario, methods=["GET", "PUT", "DELETE"]),
+        Route("/_mock/scenarios/{name}/enable", toggle(True), methods=["POST"]),
+        Route("/_mock/scenarios/{name}/disable", toggle(False), methods=["POST"]),
         Route("/_mock/state", positions, methods=["GET", "PUT", "POST", "DELETE"]),
         Route("/_mock/reset", reset_all, methods=["POST"]),
     ]

@@ -87,6 +87,7 @@ class ScenarioEngine:
         self.directories = [Path(d) for d in directories] if directories is not None else [DEFAULT_DIR]
         self.shadowed: list[str] = []
         self.added: list[Scenario] = []
+        self.disabled: set[str] = set()
         report = self._load()
         if report.errors:
             raise ScenarioLoadError(report)
@@ -121,6 +122,7 @@ class ScenarioEngine:
             if op.handler_name:
                 names |= {op.handler_name, op.handler_name.partition(":")[0]}
             ranked = [(rank, s) for rank, (_, s) in enumerate(ordered) if not s.match.explicit
+                      and s.name not in self.disabled
                       and (not s.match.operations or names & set(s.match.operations))]
             if ranked:
                 self.index[op.operation_id] = OperationIndex(ranked)
@@ -142,9 +144,27 @@ class ScenarioEngine:
         self._reindex()
         return len(self.scenarios) < before
 
+    def enable(self, name: str, enabled: bool = True) -> None:
+        """Let a scenario answer again, or keep it from answering (it stays listed; reset enables it)."""
+        if enabled:
+            self.disabled.discard(name)
+        else:
+            self.disabled.add(name)
+        self._reindex()
+
+    def replace(self, name: str, scenario: Scenario) -> None:
+        """Put an edited scenario in place of `name` (renamed when its name differs)."""
+        if scenario.name != name:
+            self.remove(name)
+            if name in self.disabled:
+                self.disabled.discard(name)
+                self.disabled.add(scenario.name)
+        self.add([scenario])
+
     def reset(self) -> None:
         """Back to the files as they are on disk, with fresh state."""
         self.added = []
+        self.disabled = set()
         self.counters.reset()
         report = self._load()
         if not report.errors:
@@ -195,6 +215,9 @@ class ScenarioEngine:
             known = ", ".join(sorted(self.by_name)) or "none"
             raise MockError(400, f"X-Mock-Scenario: no scenario named '{named}' (known: {known}).", param=HEADER,
                             code="unknown_scenario")
+        if named in self.disabled:
+            raise MockError(400, f"X-Mock-Scenario: the scenario '{named}' is disabled.", param=HEADER,
+                            code="disabled_scenario")
         view = RequestView(ctx)
         verdict = evaluate(scenario, view, explicit=True)
         if not verdict.matched:
@@ -203,6 +226,7 @@ class ScenarioEngine:
 
     async def _answer(self, ctx: "RequestContext", scenario: Scenario, why: list[str],
                       view: RequestView) -> Decision:
+        await self.counters.hit(scenario.name)
         key = key_of(ctx, scenario.key)
         shown = redact(key) if key and secret_key(scenario.key) else key
         account: dict[str, Any] = {"name": scenario.name, "why": why, "key": shown}

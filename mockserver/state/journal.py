@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 import orjson
 
 from .preview import model_of, preview_of
-from .sse import is_content, read_frame
+from .sse import is_content, read_events
 
 LIMIT = 1000
 BODY_LIMIT = 64 * 1024
@@ -215,7 +215,7 @@ class JournalEntry:
 
     def _stream(self) -> dict[str, Any]:
         timed = self.timed if self.timed is not None else [(self.finished_ms or 0.0, f) for f in self.frames or []]
-        events = [{"t_ms": round(t, 2), **read_frame(frame)} for t, frame in timed]
+        events = [{"t_ms": round(t, 2), **event} for t, frame in timed for event in read_events(frame)]
         first = next((t for t, frame in timed if is_content(frame)), timed[0][0] if timed else None)
         return {"events": events, "ttft_ms": round(first, 2) if first is not None else None,
                 "duration_ms": round(self.finished_ms, 2) if self.finished_ms is not None else None,

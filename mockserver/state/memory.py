@@ -56,6 +56,7 @@ class ScenarioCounters:
         self.positions: BoundedDict[tuple[str, str], int] = BoundedDict(limit)
         self.draws: BoundedDict[tuple[str, str], int] = BoundedDict(limit)
         self.windows: BoundedDict[tuple[str, str], deque[tuple[float, int]]] = BoundedDict(limit)
+        self.hits: BoundedDict[tuple[str, str], int] = BoundedDict(limit)  # (scenario, "") -> requests it matched
 
     async def advance(self, scenario: str, key: str) -> int:
         """The position to serve now (then move on by one)."""
@@ -73,12 +74,20 @@ class ScenarioCounters:
 
     def reset(self, scenario: str | None = None, key: str | None = None) -> None:
         """Forget positions, draws and windows (of one scenario / key, or all)."""
-        for table in (self.positions, self.draws, self.windows):
+        for table in (self.positions, self.draws, self.windows, self.hits):
             if scenario is None:
                 table.clear()
                 continue
             for entry in [k for k in table if k[0] == scenario and (key is None or k[1] == key)]:
                 del table[entry]
+
+    async def hit(self, scenario: str) -> None:
+        """Count one request the scenario matched."""
+        self.hits[(scenario, "")] = self.hits.get((scenario, ""), 0) + 1
+
+    async def hit_counts(self) -> dict[str, int]:
+        """How many requests each scenario matched since its last reset."""
+        return {scenario: count for (scenario, _), count in self.hits.items()}
 
     async def chance(self, scenario: str, key: str, seed: int) -> float:
         """The next reproducible draw in [0, 1) of this scenario and key."""

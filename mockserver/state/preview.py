@@ -18,12 +18,17 @@ def model_of(body: Any, path: str) -> str | None:
     return found.group(1) if found else None
 
 
-def preview_of(body: Any) -> str | None:
-    """The last user message (chat, Messages, Responses, Gemini) or the prompt / input, on one short line."""
+def asked(body: Any) -> str | None:
+    """The last user message (chat, Messages, Responses, Gemini), else the prompt or input, as written."""
     if not isinstance(body, dict):
         return None
-    text = _last_user(body.get("messages")) or _last_user(body.get("contents")) or _input(body.get("input")) \
+    return _last_user(body.get("messages")) or _last_user(body.get("contents")) or _input(body.get("input")) \
         or _text(body.get("prompt"))
+
+
+def preview_of(body: Any) -> str | None:
+    """What a request asked (`asked`) on one short line."""
+    text = asked(body)
     if not text:
         return None
     line = _SPACES.sub(" ", text).strip()

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
 
+_BLANK_LINE = re.compile(r"\r?\n\r?\n")
 
-def read_frame(frame: bytes) -> dict[str, Any]:
-    """One frame as `{event, data, comment}` (absent keys left out); data that is not JSON stays text."""
-    text = frame.decode("utf-8", errors="replace")
+
+def read_events(chunk: bytes) -> list[dict[str, Any]]:
+    """The events in what one write sent (usually one frame), each as `{event, data, comment}`."""
+    text = chunk.decode("utf-8", errors="replace")
+    return [_event(block) for block in _BLANK_LINE.split(text) if block.strip()]
+
+
+def _event(block: str) -> dict[str, Any]:
     event: str | None = None
     data: list[str] = []
     comments: list[str] = []
-    for line in text.splitlines():
+    for line in block.splitlines():
         if line.startswith("event:"):
             event = line[6:].strip()
         elif line.startswith("data:"):
@@ -29,11 +36,12 @@ def read_frame(frame: bytes) -> dict[str, Any]:
             out["data"] = orjson.loads(joined)
         except orjson.JSONDecodeError:
             out["data"] = joined
-            out["not_json"] = joined != "[DONE]"
+            if joined != "[DONE]":
+                out["not_json"] = True
     if comments:
         out["comment"] = "\n".join(comments)
-    if not out and text.strip():
-        out["raw"] = text
+    if not out:
+        out["raw"] = block
     return out
 
 
