@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from ..scenarios.loader import dump_yaml, parse_upload
 from ..scenarios.model import Scenario
-from . import feed, replay
+from . import feed, jobs, replay
 
 if TYPE_CHECKING:
     from ..core.services import Services
@@ -169,4 +169,5 @@ def routes(services: "Services") -> list[Route]:
         Route("/_mock/scenarios/{name}/disable", toggle(False), methods=["POST"]),
         Route("/_mock/state", positions, methods=["GET", "PUT", "POST", "DELETE"]),
         Route("/_mock/reset", reset_all, methods=["POST"]),
+        *jobs.routes(services, json, _error),
     ]
