@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=0, help="seed for deterministic content (default 0)")
     serve.add_argument("--api-key", action="append", default=[], dest="api_keys",
                        help="accept only this key (repeatable); by default any key is accepted")
+    serve.add_argument("--admin-key", action="append", default=[], dest="admin_keys", metavar="KEY",
+                       help="require this key (repeatable) for the dashboard and the /_mock control API; "
+                            "by default the --api-key keys, and no key when there are none")
     serve.add_argument("--task-speed", type=float, default=1.0,
                        help="async job clock multiplier; 0 finishes jobs at once (default 1)")
     serve.add_argument("--cors-origin", action="append", default=[], dest="cors_origins", metavar="ORIGIN",
@@ -96,6 +99,7 @@ def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT, datefmt=LOG_DATE_FORMAT, stream=sys.stderr)
     settings = Settings(host=args.host, port=args.port, spec_path=args.spec, scenario_dirs=tuple(args.scenarios),
                         default_scenarios=args.default_scenarios, seed=args.seed, api_keys=tuple(args.api_keys),
+                        admin_keys=tuple(args.admin_keys),
                         log_level=args.log_level, quiet=args.quiet, task_speed=args.task_speed,
                         cors_origins=tuple(args.cors_origins))
     from .scenarios.engine import ScenarioLoadError
@@ -111,7 +115,9 @@ def serve(args: argparse.Namespace) -> int:
     for line in scenario_summary(server.scenarios):
         print(f"mockserver: {line}", file=sys.stderr)
     origins = ", ".join(settings.cors_origins) or "any origin"
-    print(f"mockserver: listening on http://{args.host}:{args.port} (CORS: {origins})", file=sys.stderr, flush=True)
+    print(f"mockserver: listening on http://{args.host}:{args.port} (CORS: {origins})", file=sys.stderr)
+    guarded = "admin key required" if settings.admin_keys or settings.api_keys else "open on this address"
+    print(f"mockserver: dashboard at http://{args.host}:{args.port}/_mock/ ({guarded})", file=sys.stderr, flush=True)
     import gc
     gc.collect()
     gc.freeze()  # the spec, validators and tables live for good: keep them out of every collection

@@ -9,12 +9,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import assets, control
+from . import assets, control, dashboard
 
 if TYPE_CHECKING:
     from ..core.services import Services
 
 PREFIXES = ("/_mock/", "/_x-steady/", "/openapi.")
+EXACT = ("/_mock",)
 
 
 def routes(services: "Services") -> list[Route]:
@@ -32,6 +33,7 @@ def routes(services: "Services") -> list[Route]:
 
     return [
         *assets.routes(),
+        *dashboard.routes(),
         *control.routes(services),
         Route("/_mock/health", health, methods=["GET"]),
         Route("/_x-steady/health", health, methods=["GET"]),
@@ -43,4 +45,4 @@ def routes(services: "Services") -> list[Route]:
 
 def is_admin(path: str) -> bool:
     """Whether a path belongs to the mock itself rather than the spec."""
-    return path.startswith(PREFIXES)
+    return path.startswith(PREFIXES) or path in EXACT

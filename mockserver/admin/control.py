@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..scenarios.from_exchange import Exchange, read_reply
 from ..scenarios.loader import dump_yaml, parse_upload
 from ..scenarios.model import Scenario
 from . import feed, jobs, replay
@@ -81,7 +82,7 @@ def routes(services: "Services") -> list[Route]:
         if found is None:
             return _error(404, f"no request {request.path_params['id']} in the journal (it keeps the last "
                                f"{state.journal.entries.maxlen})")
-        return json(found)
+        return json({**found, "reply": read_reply(Exchange.from_journal(found))})
 
     async def scenarios(request: Request) -> Response:
         engine = services.scenarios

@@ -68,8 +68,8 @@ def scenario_for(exchange: Exchange, name: str) -> dict[str, Any]:
     if exchange.status >= 400 and not exchange.streamed:
         doc["fault"] = _fault(exchange)
         return doc
-    reply = None if exchange.reset or exchange.status != 200 else read_reply(exchange)
-    if reply is not None:
+    reply = read_reply(exchange) if _clean(exchange) else None
+    if reply is not None and not template_problems(reply) and "{{" not in orjson.dumps(reply).decode():
         doc["reply"] = reply
     else:
         doc["raw"] = _raw(exchange)
@@ -82,11 +82,24 @@ def scenario_for(exchange: Exchange, name: str) -> dict[str, Any]:
 
 
 def read_reply(exchange: Exchange) -> dict[str, Any] | None:
-    """The answer as a scenario `reply:` (text, text_chunks, tool_calls, refusal, reasoning, finish), or None."""
-    reply = _from_events(exchange.events) if exchange.events is not None else _from_body(exchange.body)
-    if reply is None or template_problems(reply) or "{{" in orjson.dumps(reply).decode():
-        return None
-    return reply
+    """The answer as a scenario `reply:` (text, text_chunks, tool_calls, refusal, reasoning, finish), or None.
+
+    Best effort: a stream cut short or ended by an error event gives what arrived before.
+    """
+    return _from_events(exchange.events) if exchange.events is not None else _from_body(exchange.body)
+
+
+def _clean(exchange: Exchange) -> bool:
+    """A whole, successful answer (else only `raw:` replays it faithfully)."""
+    if exchange.reset or exchange.status != 200:
+        return False
+    events = exchange.events or []
+    return not any(e.get("not_json") or _is_error(e) for e in events)
+
+
+def _is_error(event: dict[str, Any]) -> bool:
+    data = event.get("data")
+    return event.get("event") in ("error", "response.failed") or (isinstance(data, dict) and "error" in data)
 
 
 # ---------------------------------------------------------------------- match
@@ -173,9 +186,7 @@ def _gemini_parts(parts: list[dict[str, Any]], finish: str | None) -> dict[str, 
 
 
 def _from_events(events: list[dict[str, Any]]) -> dict[str, Any] | None:
-    datas = [e["data"] for e in events if isinstance(e.get("data"), dict)]
-    if any(e.get("not_json") for e in events) or any("error" in d for d in datas):
-        return None
+    datas = [e["data"] for e in events if isinstance(e.get("data"), dict) and not _is_error(e)]
     names = {e.get("event") for e in events}
     if "message_start" in names:
         return _anthropic_events(events)
