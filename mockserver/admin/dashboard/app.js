@@ -548,7 +548,9 @@ async function loadScenarios() {
     return;
   }
   scenarios.list = listing.data;
-  $("#scenario-dirs").textContent = "from " + listing.directories.join(", ");
+  const dirs = $("#scenario-dirs");
+  dirs.textContent = "from " + listing.directories.map((d) => d.split("/").pop()).join(", ");
+  dirs.title = listing.directories.join("\n");
   $("#reload-error").hidden = !listing.reload_error;
   $("#reload-error").textContent = listing.reload_error
     ? "A scenario file has errors; the last good set is still in use:\n" + listing.reload_error : "";
@@ -756,6 +758,9 @@ function start() {
   $("#editor-text").addEventListener("input", () => renderGutter([]));
   $("#editor-text").addEventListener("scroll", () => { $("#editor-gutter").scrollTop = $("#editor-text").scrollTop; });
   $("#dialog-close").addEventListener("click", () => $("#dialog").close());
+  // A page kept in the back/forward cache would hold its feed's connection (browsers allow six per server).
+  addEventListener("pagehide", () => { if (traffic.source) traffic.source.close(); });
+  addEventListener("pageshow", (ev) => { if (ev.persisted) connect(); });
   connect();
   loadScenarios();
   const view = location.hash.slice(1);
