@@ -34,7 +34,7 @@ async def drain(stream: StreamAnswer) -> list[object]:
 def test_a_json_answer_is_kept_by_reference_and_read_back_as_json() -> None:
     answer = JsonAnswer({"ok": True}, headers={"x-request-id": "req_1"})
     kept = entry(answer)
-    assert kept.response_body is answer.body  # no copy on the request path
+    assert kept.answer is answer  # no copy on the request path
     response = kept.detail()["response"]
     assert response == {"kind": "body", "status": 200, "headers": {"x-request-id": "req_1",
                                                                     "content-type": "application/json"},
@@ -55,7 +55,7 @@ def test_an_unpaced_stream_keeps_its_frames_list_and_reads_each_event() -> None:
               b": keep-alive\n\n", b"data: [DONE]\n\n"]
     answer = StreamAnswer(frames)
     kept = entry(answer)
-    assert kept.frames is answer.frames and kept.complete
+    assert kept.answer.frames is answer.frames and kept.complete and kept.tape is None
     stream = kept.detail()["response"]
     assert [e.get("event") for e in stream["events"]] == [None, "done", None, None]
     assert stream["events"][0]["data"] == {"choices": [{"delta": {"content": "Hi"}}]}
@@ -64,10 +64,19 @@ def test_an_unpaced_stream_keeps_its_frames_list_and_reads_each_event() -> None:
     assert stream["ttft_ms"] == 1.5 and stream["duration_ms"] == 1.5 and stream["cut"] is None
 
 
+def test_a_stream_of_large_frames_is_bounded_and_small_ones_kept_by_reference() -> None:
+    partial = sse_frame({"type": "image_generation.partial_image", "b64_json": "A" * 60_000})
+    kept = entry(StreamAnswer([partial] * 6))
+    assert len(kept.answer.frames) == STREAM_LIMIT // len(partial) and kept.detail()["response"]["truncated"]
+    final = sse_frame({"type": "response.completed", "response": {"text": "z" * 2000}})
+    small = StreamAnswer([sse_frame({"delta": "x"})] * 150 + [final])
+    assert entry(small).answer is small  # 300 KB as estimated from its ends, 5 KB in fact
+
+
 def test_a_huge_unpaced_stream_keeps_only_its_first_frames() -> None:
     frame = sse_frame({"delta": "y" * 1000})
     kept = entry(StreamAnswer([frame] * (STREAM_LIMIT // 1000 + 50)))
-    assert kept.truncated and sum(map(len, kept.frames)) <= STREAM_LIMIT
+    assert 0 < sum(map(len, kept.answer.frames)) <= STREAM_LIMIT
     assert kept.detail()["response"]["truncated"]
 
 
@@ -79,12 +88,12 @@ def test_a_paced_stream_is_followed_frame_by_frame_and_reported_when_over() -> N
     answer = StreamAnswer(frames_of(frames))
     kept = entry(answer)
     journal.record(kept)
-    assert kept.timed == [] and not kept.complete and kept.to_json()["complete"] is False
+    assert kept.tape.timed == [] and not kept.complete and kept.to_json()["complete"] is False
     answer.frames = follow(answer.frames, kept, journal)
     sent = asyncio.run(drain(answer))
     assert sent == frames
-    assert [frame for _, frame in kept.timed] == frames
-    times = [t for t, _ in kept.timed]
+    assert [frame for _, frame in kept.tape.timed] == frames
+    times = [t for t, _ in kept.tape.timed]
     assert times == sorted(times) and kept.finished_ms >= times[-1]
     assert heard == [(1, False), (1, True)]
     assert kept.to_json()["complete"] is True and kept.to_json()["cut"] is None

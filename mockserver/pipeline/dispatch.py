@@ -135,7 +135,7 @@ class Pipeline:
             scenario=decision.scenario if decision else None, skipped=decision.skipped if decision else None,
             misses=decision.misses if decision else None, answer=answer, started=started, plan=ctx.stream_plan)
         self.journal.record(entry)
-        if entry.timed is not None:  # a paced stream: note each frame's send time as it goes
+        if entry.tape is not None:  # a paced stream: note each frame's send time as it goes
             answer.frames = follow(answer.frames, entry, self.journal)
         if not self.quiet:
             log.info("%s", request_line(ctx, answer, label, elapsed))

@@ -12,17 +12,18 @@ if TYPE_CHECKING:
 
 
 async def follow(frames: AsyncIterable[object], entry: "JournalEntry", journal: "Journal") -> AsyncIterator[object]:
-    """The same frames, each noted on `entry` as it leaves; the journal hears when the stream is over."""
+    """The same frames, each noted on the entry's tape as it leaves; the journal hears when the stream is over."""
+    tape = entry.tape
     try:
         async for frame in frames:
             if frame is RESET:
-                entry.end("reset")
+                tape.end("reset")
                 journal.finished(entry)
                 yield frame
                 return
-            entry.sent(frame)
+            tape.sent(frame)
             yield frame
     finally:
-        if entry.finished_ms is None:
-            entry.end()
+        if tape.finished_ms is None:
+            tape.end()
             journal.finished(entry)

@@ -43,13 +43,70 @@ def redact(value: str) -> str:
     return f"{scheme}{prefix}…" if value else value
 
 
+def _estimate(frames: list[bytes]) -> int:
+    """A stream's size from its first, middle and last frames (summing every frame would cost the request path
+    microseconds; streams that grow big have big frames at those places: image partials, audio, a final response)."""
+    return len(frames) * max(len(frames[0]), len(frames[len(frames) // 2]), len(frames[-1]))
+
+
+class Kept:
+    """What is kept of an answer too large to hold whole: its head (the first bytes or frames) and its size."""
+
+    __slots__ = ("kind", "status_code", "headers", "content_type", "body", "frames", "size")
+
+    def __init__(self, answer: Any) -> None:
+        self.kind, self.status_code, self.headers = answer.kind, answer.status_code, answer.headers
+        self.content_type, self.body, self.frames = answer.content_type, b"", None
+        if answer.kind == "stream":
+            self.frames, self.size = [], 0
+            for frame in answer.frames:
+                if self.size + len(frame) > STREAM_LIMIT:
+                    break
+                self.frames.append(frame)
+                self.size += len(frame)
+        else:
+            self.size = len(answer.body)
+            self.body = answer.body[:BODY_LIMIT]
+
+
+class Tape:
+    """A paced stream as it went out: each frame with its send time (ms from the request's start), and its end."""
+
+    __slots__ = ("started", "timed", "size", "finished_ms", "cut", "truncated", "faults")
+
+    def __init__(self, started: float, plan: Any) -> None:
+        self.started = started
+        self.timed: list[tuple[float, bytes]] = []
+        self.size = 0
+        self.finished_ms: float | None = None
+        self.cut: str | None = None
+        self.truncated = False
+        self.faults = (plan.stop_after, plan.reset, plan.error_at, plan.malformed_at) if plan is not None else None
+
+    def sent(self, frame: bytes) -> None:
+        """A frame left now."""
+        if self.size > STREAM_LIMIT:
+            self.truncated = True
+            return
+        self.size += len(frame)
+        self.timed.append(((time.perf_counter() - self.started) * 1000, frame))
+
+    def end(self, cut: str | None = None) -> None:
+        """The stream is over: complete (`cut` None) or cut (`reset`)."""
+        self.finished_ms = (time.perf_counter() - self.started) * 1000
+        self.cut = cut
+
+
 class JournalEntry:
-    """One answered request, kept as the pipeline left it (cheap to record, turned into JSON when read)."""
+    """One answered request, kept as the pipeline left it (cheap to record, turned into JSON when read).
+
+    `answer` is the answer itself (its headers, body or frames list, by reference) or, past the bounds, a `Kept`
+    head of it; `tape` follows a paced stream as it goes out.
+    """
 
     __slots__ = ("id", "time", "method", "path", "query_string", "operation", "headers", "raw_body", "form",
                  "status", "answered_by", "elapsed_ms", "request_id", "scenario", "skipped", "misses", "_json",
-                 "started", "kind", "response_headers", "content_type", "response_body", "response_size",
-                 "frames", "timed", "timed_bytes", "faults", "finished_ms", "cut", "truncated")
+                 "answer", "tape")
 
     def __init__(self, *, method: str, path: str, query_string: bytes, operation: str | None,
                  headers: dict[str, str], raw_body: bytes, form: Any, status: int, answered_by: str,
@@ -67,65 +124,37 @@ class JournalEntry:
         if len(raw_body) > BODY_LIMIT:
             self.form = {"truncated": True, "bytes": len(raw_body),
                          "start": raw_body[:1024].decode("utf-8", errors="replace")}
-        self.started = started
-        self.faults = (plan.stop_after, plan.reset, plan.error_at, plan.malformed_at) if plan is not None else None
-        self.frames: list[bytes] | None = None
-        self.timed: list[tuple[float, bytes]] | None = None
-        self.timed_bytes = 0
-        self.finished_ms: float | None = None
-        self.cut: str | None = None
-        self.truncated = False
-        self.response_body, self.response_size = b"", 0
+        self.answer, self.tape = answer, None
         if answer is None:
-            self.kind, self.response_headers, self.content_type = "none", {}, None
-        else:
-            self._keep(answer)
-
-    def _keep(self, answer: Any) -> None:
-        """References to what will be sent; a body or stream beyond its bound is cut to it (copies only then)."""
-        self.kind = answer.kind
-        self.response_headers, self.content_type = answer.headers, answer.content_type
-        if self.kind == "stream":
-            frames = answer.frames
-            if isinstance(frames, list):  # sent in one write as soon as it is answered
-                self.frames = frames if sum(map(len, frames)) <= STREAM_LIMIT else self._bounded(frames)
-                self.finished_ms = self.elapsed_ms
-            else:  # paced: `sent` notes each frame as it goes out
-                self.timed = []
-        elif self.kind == "body":
-            body = answer.body
-            self.response_size = len(body)
-            self.response_body = body if len(body) <= BODY_LIMIT else body[:BODY_LIMIT]
-
-    def _bounded(self, frames: list[bytes]) -> list[bytes]:
-        kept, size = [], 0
-        for frame in frames:
-            size += len(frame)
-            if size > STREAM_LIMIT:
-                break
-            kept.append(frame)
-        self.truncated = True
-        return kept
-
-    # ------------------------------------------------------------------ a paced stream as it goes out
-
-    def sent(self, frame: bytes) -> None:
-        """A paced frame left now."""
-        if self.timed_bytes > STREAM_LIMIT:
-            self.truncated = True
             return
-        self.timed_bytes += len(frame)
-        self.timed.append(((time.perf_counter() - self.started) * 1000, frame))
+        if answer.kind == "stream":
+            frames = answer.frames
+            if not isinstance(frames, list):  # paced: `follow` notes each frame on the tape as it goes out
+                self.tape = Tape(started, plan)
+            elif frames and _estimate(frames) > STREAM_LIMIT and sum(map(len, frames)) > STREAM_LIMIT:
+                self.answer = Kept(answer)
+        elif len(answer.body) > BODY_LIMIT:
+            self.answer = Kept(answer)
 
-    def end(self, cut: str | None = None) -> None:
-        """The stream is over: complete (`cut` None) or cut (`reset`)."""
-        self.finished_ms = (time.perf_counter() - self.started) * 1000
-        self.cut = cut
+    @property
+    def kind(self) -> str:
+        """What answered: `body`, `stream`, `reset`, or `none` (not recorded)."""
+        return self.answer.kind if self.answer is not None else "none"
 
     @property
     def complete(self) -> bool:
         """Whether everything that will be known about the answer is known."""
-        return self.timed is None or self.finished_ms is not None
+        return self.tape is None or self.tape.finished_ms is not None
+
+    @property
+    def finished_ms(self) -> float | None:
+        """When the last byte went out (ms from the request's start), once known."""
+        return self.tape.finished_ms if self.tape is not None else self.elapsed_ms
+
+    @property
+    def cut(self) -> str | None:
+        """`reset` when the connection was dropped mid-stream."""
+        return self.tape.cut if self.tape is not None else None
 
     # ------------------------------------------------------------------ reading
 
@@ -157,8 +186,9 @@ class JournalEntry:
         if self.kind == "reset":
             entry["reset"] = True
         if self.kind == "stream":
+            finished = self.finished_ms
             entry["complete"] = self.complete
-            entry["duration_ms"] = round(self.finished_ms, 2) if self.finished_ms is not None else None
+            entry["duration_ms"] = round(finished, 2) if finished is not None else None
             entry["cut"] = self.cut
         if self.scenario:
             entry["scenario"] = self.scenario
@@ -185,9 +215,10 @@ class JournalEntry:
             return self.raw_body.decode("utf-8", errors="replace")
 
     def _response(self) -> dict[str, Any]:
-        headers = {k: (redact(v) if k in SECRET_HEADERS else v) for k, v in self.response_headers.items()}
-        if self.content_type:
-            headers["content-type"] = self.content_type
+        answer = self.answer
+        headers = {k: (redact(v) if k in SECRET_HEADERS else v) for k, v in (answer.headers if answer else {}).items()}
+        if answer is not None and answer.content_type:
+            headers["content-type"] = answer.content_type
         out: dict[str, Any] = {"kind": self.kind, "status": self.status, "headers": headers}
         if self.kind == "body":
             out.update(self._response_body())
@@ -198,9 +229,11 @@ class JournalEntry:
         return out
 
     def _response_body(self) -> dict[str, Any]:
-        body, media = self.response_body, (self.content_type or "").split(";")[0].strip()
-        truncated = self.response_size > len(body)
-        out: dict[str, Any] = {"body_bytes": self.response_size, "truncated": truncated}
+        answer = self.answer
+        body, media = answer.body, (answer.content_type or "").split(";")[0].strip()
+        size = answer.size if isinstance(answer, Kept) else len(body)
+        truncated = size > len(body)
+        out: dict[str, Any] = {"body_bytes": size, "truncated": truncated}
         if "json" in media and not truncated:
             try:
                 out["body"] = orjson.loads(body) if body else None
@@ -214,21 +247,24 @@ class JournalEntry:
         return out
 
     def _stream(self) -> dict[str, Any]:
-        timed = self.timed if self.timed is not None else [(self.finished_ms or 0.0, f) for f in self.frames or []]
+        tape = self.tape
+        timed = tape.timed if tape is not None else [(self.elapsed_ms, f) for f in self.answer.frames]
         events = [{"t_ms": round(t, 2), **event} for t, frame in timed for event in read_events(frame)]
         first = next((t for t, frame in timed if is_content(frame)), timed[0][0] if timed else None)
+        finished = self.finished_ms
+        truncated = tape.truncated if tape is not None else isinstance(self.answer, Kept)
         return {"events": events, "ttft_ms": round(first, 2) if first is not None else None,
-                "duration_ms": round(self.finished_ms, 2) if self.finished_ms is not None else None,
-                "complete": self.complete, "truncated": self.truncated, "cut": self._cut_text(events)}
+                "duration_ms": round(finished, 2) if finished is not None else None,
+                "complete": self.complete, "truncated": truncated, "cut": self._cut_text(events)}
 
     def _cut_text(self, events: list[dict]) -> str | None:
         """Where a fault cut or bent the stream, in words."""
         sent = sum(1 for e in events if "data" in e)
         if self.cut == "reset":
             return f"connection reset after {sent} events"
-        if self.faults is None or not self.complete:
+        if self.tape is None or self.tape.faults is None or not self.complete:
             return None
-        stop_after, reset, error_at, malformed_at = self.faults
+        stop_after, reset, error_at, malformed_at = self.tape.faults
         said = []
         if malformed_at is not None and malformed_at < len(events):
             said.append(f"frame {malformed_at} sent with its JSON cut in half (malformed_at)")
