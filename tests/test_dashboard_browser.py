@@ -104,6 +104,10 @@ class Page:
     def find(self, css: str, root: Any = None) -> "WebElement":
         return (root or self.driver).find_element(By.CSS_SELECTOR, css)
 
+    def click(self, css: str) -> None:
+        """Click what `css` finds, finding it again if the page redrew it meanwhile."""
+        self.wait(lambda _: self.find(css).click() or True)
+
     def all(self, css: str, root: Any = None) -> list["WebElement"]:
         return (root or self.driver).find_elements(By.CSS_SELECTOR, css)
 
@@ -122,7 +126,7 @@ class Page:
         return self.wait(found)
 
     def open_row(self, row_id: str) -> "WebElement":
-        self.find(f'#requests tr[data-id="{row_id}"]').click()
+        self.click(f'#requests tr[data-id="{row_id}"]')
         return self.wait(lambda _: self.find("#detail .facts") and self.find("#detail"))
 
     def chat(self, text: str, model: str = "gpt-4o", **headers: str) -> httpx.Response:
@@ -218,16 +222,15 @@ def test_a_cut_stream_is_marked_where_it_was_cut(page: Page) -> None:
 
 def test_edit_a_scenario_see_its_error_at_the_line_then_fix_it(page: Page) -> None:
     page.chat("hello there")
-    page.find("#tab-scenarios").click()
-    row = page.wait(lambda _: page.find('#scenarios tr[data-name="greeting"]'))
-    cells = [c.text for c in page.all("td", row)]
+    page.click("#tab-scenarios")
+    cells = page.wait(lambda _: [c.text for c in page.all('#scenarios tr[data-name="greeting"] td')])
     assert cells[2] == "demo.yaml:2" and cells[5] == "1"
-    page.find("button.edit", row).click()
+    page.click('#scenarios tr[data-name="greeting"] button.edit')
     editor = page.find("#editor-text")
     original = page.wait(lambda _: "name: greeting" in editor.get_attribute("value") and editor.get_attribute("value"))
     broken = original.replace("reply:\n", "reply:\n  colour: red\n")
     page.type_into(editor, broken)
-    page.find("#editor-save").click()
+    page.click("#editor-save")
     problem = page.wait(lambda _: page.find("#editor-problems li"))
     line = broken.splitlines().index("  colour: red") + 1
     assert problem.text.startswith(f"line {line}: unknown key 'colour'")
@@ -235,12 +238,11 @@ def test_edit_a_scenario_see_its_error_at_the_line_then_fix_it(page: Page) -> No
     assert page.chat("hello there").json()["choices"][0]["message"]["content"] == "General Kenobi."
     page.shot("scenarios")
     page.type_into(editor, original.replace("General Kenobi.", "Hello, fixed."))
-    page.find("#editor-save").click()
+    page.click("#editor-save")
     page.wait(lambda _: page.find("#editor-status").text == "Saved greeting.")
     assert page.all("#editor-problems li") == []
     assert page.chat("hello there").json()["choices"][0]["message"]["content"] == "Hello, fixed."
-    toggle = page.find('#scenarios tr[data-name="greeting"] input.enable')
-    toggle.click()
+    page.click('#scenarios tr[data-name="greeting"] input.enable')
     page.wait(lambda _: "disabled" in page.find('#scenarios tr[data-name="greeting"]').get_attribute("class"))
     assert page.chat("hello there").json()["choices"][0]["message"]["content"] != "Hello, fixed."
 
@@ -249,14 +251,14 @@ def test_turn_a_request_into_a_scenario_that_answers_the_next_one(page: Page) ->
     page.chat("Please remember this answer")
     row = page.row_where(asked="Please remember this answer")
     page.open_row(row["id"])
-    page.find("#to-scenario").click()
+    page.click("#to-scenario")
     text = page.wait(lambda _: page.find("#dialog-text").get_attribute("value"))
     assert f"name: recorded-createchatcompletion-{row['id']}" in text
     assert "message: Please remember this answer" in text
-    page.find("#scenario-add").click()
+    page.click("#scenario-add")
     page.wait(lambda _: page.find("#dialog-status").text.startswith("Added: recorded-"))
     page.shot("to-scenario")
-    page.find("#dialog-close").click()
+    page.click("#dialog-close")
     page.chat("Please remember this answer")
     page.row_where(answered=f"scenario:recorded-createchatcompletion-{row['id']}")
 
@@ -265,9 +267,9 @@ def test_copy_as_curl_gives_a_command_that_works(page: Page) -> None:
     page.chat("curl from the page", **{"x-test-id": "curl-page"})
     row = page.row_where(asked="curl from the page")
     page.open_row(row["id"])
-    page.find("#as-curl").click()
+    page.click("#as-curl")
     command = page.wait(lambda _: page.find("#dialog-text").get_attribute("value"))
-    page.find("#dialog-close").click()
+    page.click("#dialog-close")
     out = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and '"object":"chat.completion"' in out.stdout, out.stderr
     page.wait(lambda _: len([r for r in page.rows() if r["test_id"] == "curl-page"]) == 2)
@@ -276,29 +278,38 @@ def test_copy_as_curl_gives_a_command_that_works(page: Page) -> None:
 def test_pause_holds_new_requests_until_resumed(page: Page) -> None:
     page.chat("first")
     page.row_where(asked="first")
-    page.find("#pause").click()
+    page.click("#pause")
     page.chat("while paused")
     page.wait(lambda _: "1 new while paused" in page.find("#count").text)
     assert [r["asked"] for r in page.rows()] == ["first"]
     assert page.find("#conn").text == "paused"
-    page.find("#pause").click()
+    page.click("#pause")
     page.wait(lambda _: [r["asked"] for r in page.rows()] == ["while paused", "first"])
+
+
+JOBS_JS = """return [...document.querySelectorAll('#jobs article.job')].map(card => ({
+  family: card.dataset.family, text: card.innerText,
+  images: [...card.querySelectorAll('img.thumb')].map(i => i.complete ? i.naturalWidth : 0),
+  audio: [...card.querySelectorAll('audio')].map(a => a.src), video: [...card.querySelectorAll('video')].map(v => v.src)}))"""
 
 
 def test_jobs_show_progress_and_their_assets(page: Page) -> None:
     page.http.post("/mj/submit/imagine", json={"prompt": "a lighthouse at dusk --ar 3:2"})
     page.http.post("/suno/submit/music", json={"prompt": "a sea shanty about a mock server", "mv": "chirp-v4"})
-    page.find("#tab-jobs").click()
-    page.wait(lambda _: len(page.all("#jobs article.job")) >= 2)
-    mj = page.find('#jobs article[data-family="midjourney"]')
-    assert "succeeded" in mj.text and "a lighthouse at dusk" in mj.text
-    image = page.find("img.thumb", mj)
-    page.wait(lambda _: page.driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image))
-    suno = page.find('#jobs article[data-family="suno"]')
-    assert page.find("audio", suno).get_attribute("src").endswith(".mp3")
-    assert page.find("video", suno).get_attribute("src").endswith(".mp4")
-    page.wait(lambda _: all(page.driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", i)
-                            for i in page.all("#jobs img.thumb")))
+    page.click("#tab-jobs")
+
+    def shown(_: Any) -> dict | None:  # read in one go: the cards refresh as jobs move
+        cards: dict[str, dict] = {}
+        for card in page.driver.execute_script(JOBS_JS):  # newest first: keep each family's newest job
+            cards.setdefault(card["family"], card)
+        loaded = all(card["images"] and card["images"][0] for card in cards.values())  # the rest load lazily
+        return cards if {"midjourney", "suno"} <= set(cards) and loaded else None
+
+    cards = page.wait(shown)
+    assert "succeeded" in cards["midjourney"]["text"] and "a lighthouse at dusk" in cards["midjourney"]["text"]
+    assert cards["midjourney"]["images"] and cards["midjourney"]["images"][0] == 1024
+    assert cards["suno"]["audio"] and all(src.endswith(".mp3") for src in cards["suno"]["audio"])
+    assert cards["suno"]["video"] and all(src.endswith(".mp4") for src in cards["suno"]["video"])
     page.shot("jobs")
 
 

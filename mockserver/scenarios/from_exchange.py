@@ -15,6 +15,7 @@ import orjson
 
 from ..core import tokens
 from ..state.preview import asked
+from ..state.sse import is_error
 from .model import template_problems
 
 FINISHES = {"length": "length", "max_tokens": "length", "MAX_TOKENS": "length", "content_filter": "content_filter",
@@ -94,12 +95,7 @@ def _clean(exchange: Exchange) -> bool:
     if exchange.reset or exchange.status != 200:
         return False
     events = exchange.events or []
-    return not any(e.get("not_json") or _is_error(e) for e in events)
-
-
-def _is_error(event: dict[str, Any]) -> bool:
-    data = event.get("data")
-    return event.get("event") in ("error", "response.failed") or (isinstance(data, dict) and "error" in data)
+    return not any(e.get("not_json") or is_error(e) for e in events)
 
 
 # ---------------------------------------------------------------------- match
@@ -186,7 +182,7 @@ def _gemini_parts(parts: list[dict[str, Any]], finish: str | None) -> dict[str, 
 
 
 def _from_events(events: list[dict[str, Any]]) -> dict[str, Any] | None:
-    datas = [e["data"] for e in events if isinstance(e.get("data"), dict) and not _is_error(e)]
+    datas = [e["data"] for e in events if isinstance(e.get("data"), dict) and not is_error(e)]
     names = {e.get("event") for e in events}
     if "message_start" in names:
         return _anthropic_events(events)

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 import orjson
 
 from .preview import model_of, preview_of
-from .sse import is_content, read_events
+from .sse import is_content, is_error, read_events
 
 LIMIT = 1000
 BODY_LIMIT = 64 * 1024
@@ -268,16 +268,11 @@ class JournalEntry:
         said = []
         if malformed_at is not None and malformed_at < len(events):
             said.append(f"frame {malformed_at} sent with its JSON cut in half (malformed_at)")
-        if error_at is not None and events and _is_error(events[-1]):
+        if error_at is not None and events and is_error(events[-1]):
             said.append(f"error event after {error_at} events (error_at)")
         elif stop_after is not None and not reset and sent <= stop_after:
             said.append(f"stopped cleanly after {sent} events, without the stream's end (stop_after)")
         return "; ".join(said) or None
-
-
-def _is_error(event: dict) -> bool:
-    data = event.get("data")
-    return event.get("event") in ("error", "response.failed") or (isinstance(data, dict) and "error" in data)
 
 
 def entry_filter(*, path: str | None = None, scenario: str | None = None, test_id: str | None = None,

@@ -45,6 +45,12 @@ def _event(block: str) -> dict[str, Any]:
     return out
 
 
+def is_error(event: dict[str, Any]) -> bool:
+    """Whether a read-back event is a mid-stream error (any dialect's form)."""
+    data = event.get("data")
+    return event.get("event") in ("error", "response.failed") or (isinstance(data, dict) and "error" in data)
+
+
 def is_content(frame: bytes) -> bool:
     """Whether a frame carries generated content (its arrival is the time to first token)."""
     return b"delta" in frame or b'"parts"' in frame

@@ -686,7 +686,7 @@ reply:
 
 // ------------------------------------------------------------------ jobs
 
-const jobs = { timer: null, scheduled: null };
+const jobs = { timer: null, scheduled: null, cards: new Map() };
 
 function isTaskPath(path) {
   return /^\/(mj|suno|kling|luma|pika|runway|hailuo|minimax|v1\/videos|v1\/video)/.test(path || "");
@@ -708,9 +708,28 @@ async function loadJobs() {
   }
   $("#jobs-count").textContent = `${listing.count} most recent of ${listing.total} jobs`;
   $("#jobs-empty").hidden = listing.count > 0;
-  $("#jobs").replaceChildren(...listing.data.map(jobCard));
+  renderJobs(listing.data);
   const running = listing.data.some((job) => !["succeeded", "failed", "cancelled"].includes(job.phase));
   if (running && visible("jobs")) jobs.timer = setTimeout(loadJobs, 1500);
+}
+
+function renderJobs(list) {
+  // Cards that did not change stay as they are (a video someone is watching keeps playing).
+  const container = $("#jobs");
+  const cards = new Map();
+  const nodes = list.map((job) => {
+    const signature = JSON.stringify([job.phase, job.percent, job.polls, job.assets, job.fail_reason, job.body]);
+    const known = jobs.cards.get(job.id);
+    const card = known && known.signature === signature ? known.card : jobCard(job);
+    cards.set(job.id, { card, signature });
+    return card;
+  });
+  jobs.cards = cards;
+  if (container.querySelector(".banner")) container.replaceChildren();
+  nodes.forEach((node, index) => {
+    if (container.children[index] !== node) container.insertBefore(node, container.children[index] || null);
+  });
+  while (container.children.length > nodes.length) container.lastElementChild.remove();
 }
 
 function jobCard(job) {
@@ -723,17 +742,19 @@ function jobCard(job) {
     job.prompt ? h("p", { class: "prompt" }, job.prompt) : null,
     job.fail_reason ? h("p", { class: "error-text small" }, job.fail_reason) : null,
     h("p", { class: "muted small" }, `submitted ${clock(job.submitted_at)} · ${job.polls} polls`),
-    h("div", { class: "assets" }, job.assets.map(assetView)),
+    h("div", { class: "assets" }, job.assets.map((asset) => assetView(asset, job.assets))),
     h("details", { class: "section" }, h("summary", {}, "As a poll answers it"), h("pre", { class: "body" }, pretty(job.body))));
 }
 
-function assetView(asset) {
+function assetView(asset, all) {
   if (asset.kind === "image") {
     return h("a", { href: asset.url, target: "_blank", rel: "noopener" },
       h("img", { src: asset.url, alt: "image asset", loading: "lazy", class: "thumb" }));
   }
+  // Media is rendered on request by the mock: fetch it when played, not when the list is drawn.
   if (asset.kind === "audio") return h("audio", { src: asset.url, controls: true, preload: "none" });
-  return h("video", { src: asset.url, controls: true, preload: "metadata", muted: true, class: "thumb" });
+  const poster = all.find((other) => other.kind === "image");
+  return h("video", { src: asset.url, controls: true, preload: "none", poster: poster && poster.url, class: "thumb" });
 }
 
 // ------------------------------------------------------------------ wiring
