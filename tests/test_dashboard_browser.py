@@ -20,7 +20,8 @@ from conftest import RunningServer, start_server
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
+    from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException,
+                                            TimeoutException, WebDriverException)
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -305,7 +306,10 @@ def test_jobs_show_progress_and_their_assets(page: Page) -> None:
         loaded = all(card["images"] and card["images"][0] for card in cards.values())  # the rest load lazily
         return cards if {"midjourney", "suno"} <= set(cards) and loaded else None
 
-    cards = page.wait(shown)
+    try:  # the mock renders each image on request: give a busy machine time
+        cards = page.wait(shown, timeout=40)
+    except TimeoutException:
+        raise AssertionError(f"the job cards never showed: {page.driver.execute_script(JOBS_JS)}") from None
     assert "succeeded" in cards["midjourney"]["text"] and "a lighthouse at dusk" in cards["midjourney"]["text"]
     assert cards["midjourney"]["images"] and cards["midjourney"]["images"][0] == 1024
     assert cards["suno"]["audio"] and all(src.endswith(".mp3") for src in cards["suno"]["audio"])
