@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,11 +81,15 @@ def _scenario_args(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `mockserver` console script."""
     args = build_parser().parse_args(argv)
-    if args.command == "serve":
-        return serve(args)
-    if args.command == "routes":
-        return routes(args)
-    return check(args)
+    try:
+        if args.command == "serve":
+            return serve(args)
+        if args.command == "routes":
+            return routes(args)
+        return check(args)
+    except BrokenPipeError:  # `mockserver routes | head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def serve(args: argparse.Namespace) -> int:
