@@ -130,7 +130,7 @@ def test_check_reports_each_error_once_in_file_order(tmp_path):
         f"{a}:4: scenario 'a'.reply.text: unclosed or malformed template '{{{{body.x' (a template is {{{{name}}}})",
         f"{b}:2: scenario 'b'.probability must be a number, not str",
         f"{b}:4: scenario 'b' sequence[0].reply.text: unknown template {{{{nope}}}} (known: model, last_user_message, "
-        "message, system, header.<name>, body.<path>, scenario, count)",
+        "message, system, header.<name>, body.<path>, scenario, count, base_url, lbraces)",
         f"{b}:6: scenario 'b' sequence[2].fault.retry_after must be at least 0, not -1",
         f"{c}:1: duplicate scenario name 'fine' (first defined at {b}:7)",
     ]
