@@ -120,11 +120,7 @@ def raw_answer(ctx: "RequestContext", raw: RawSpec, extra: dict[str, Any]) -> An
                 delays.append(0.0)
             frames.append(frame.encode() if frame.endswith(("\n\n", "\r\n\r\n", "\r\r")) else (frame + "\n\n").encode())
         answer = StreamAnswer(frames, status_code=raw.status, headers=raw.headers or None)
-        plan = ctx.stream_plan
-        speed = ctx.services.settings.replay_speed
-        if speed and any(delays):
-            plan = plan or StreamPlan()
-            plan.delays = [delay / speed for delay in delays]
+        plan = recorded_timing(ctx.stream_plan, delays, ctx.services.settings.replay_speed)
         if plan is not None and not plan.is_plain():
             answer.frames = paced(answer.frames, plan)
         return answer
@@ -133,6 +129,15 @@ def raw_answer(ctx: "RequestContext", raw: RawSpec, extra: dict[str, Any]) -> An
         media = raw.headers.get("content-type") or raw.headers.get("Content-Type") or "text/plain"
         return Answer(body, status_code=raw.status, headers=raw.headers or None, media_type=media)
     return JsonAnswer(body, status_code=raw.status, headers=raw.headers or None)
+
+
+def recorded_timing(plan: StreamPlan | None, delays: list[float], speed: float) -> StreamPlan | None:
+    """The stream plan with the events' recorded delays, `speed` times as fast (0: no delays); faults kept."""
+    if not speed or not any(delays):
+        return plan
+    plan = plan or StreamPlan()
+    plan.delays = [delay / speed for delay in delays]
+    return plan
 
 
 def _parses(ctx: "RequestContext") -> bool:
