@@ -190,3 +190,15 @@ def test_cors_origin_restricts_browsers(tmp_path, allowed):
     else:
         assert r.status_code == 400 and "access-control-allow-origin" not in r.headers
         assert simple.status_code == 200 and "access-control-allow-origin" not in simple.headers
+
+
+def test_routes_into_a_pipe_that_closes_early_is_no_error(tmp_path):
+    import subprocess
+
+    process = subprocess.Popen([sys.executable, "-m", "mockserver", "routes"], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = process.stdout.readline()
+    process.stdout.close()  # what `| head -1` does
+    _, errors = process.communicate(timeout=30)
+    assert first.split()[1:3] == [b"POST", b"/v1/messages"]
+    assert process.returncode == 0 and b"Traceback" not in errors
