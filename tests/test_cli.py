@@ -197,8 +197,6 @@ def test_routes_into_a_pipe_that_closes_early_is_no_error(tmp_path):
 
     process = subprocess.Popen([sys.executable, "-m", "mockserver", "routes"], cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    first = process.stdout.readline()
-    process.stdout.close()  # what `| head -1` does
+    process.stdout.close()  # the reader is gone before the first line, as with `| head -0`
     _, errors = process.communicate(timeout=30)
-    assert first.split()[1:3] == [b"POST", b"/v1/messages"]
-    assert process.returncode == 0 and b"Traceback" not in errors
+    assert process.returncode == 0 and b"Traceback" not in errors and b"BrokenPipe" not in errors
