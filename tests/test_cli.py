@@ -190,3 +190,13 @@ def test_cors_origin_restricts_browsers(tmp_path, allowed):
     else:
         assert r.status_code == 400 and "access-control-allow-origin" not in r.headers
         assert simple.status_code == 200 and "access-control-allow-origin" not in simple.headers
+
+
+def test_routes_into_a_pipe_that_closes_early_is_no_error(tmp_path):
+    import subprocess
+
+    process = subprocess.Popen([sys.executable, "-m", "mockserver", "routes"], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader is gone before the first line, as with `| head -0`
+    _, errors = process.communicate(timeout=30)
+    assert process.returncode == 0 and b"Traceback" not in errors and b"BrokenPipe" not in errors
