@@ -126,6 +126,7 @@ def test_every_exchange_was_forwarded_and_recorded(recording):
     assert len(proxied) == 10 + len(recording["live"]["mj"][1])  # ten calls, then one per Midjourney poll
     assert all(e["proxy"]["upstream"].startswith(recording["upstream"]) for e in proxied)
     assert [e for e in proxied if "recorded" not in e["proxy"]] == []
+    assert [e["proxy"] for e in proxied if "violations" in e["proxy"]] == []  # the mock upstream keeps to its spec
 
 
 @pytest.mark.parametrize("flow", ["chat", "chat_stream", "tools", "responses_stream", "anthropic_stream", "gemini",

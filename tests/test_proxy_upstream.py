@@ -213,3 +213,33 @@ def test_a_key_the_upstream_echoes_is_scrubbed_from_the_recording(make_server, f
     assert KEY in answer.text  # the client gets the upstream's answer unchanged
     path = Path(eventually(lambda: journal(server)[0]["proxy"].get("recorded")))
     assert KEY not in path.read_text() and "[redacted]" in path.read_text()
+
+
+def test_off_spec_answers_are_flagged_and_passed_on_unchanged(proxy, fake):
+    with httpx.Client(base_url=proxy.url, headers={"Authorization": f"Bearer {KEY}"}, timeout=10) as http:
+        banana = http.post("/v1/chat/completions", json={"model": "offspec", "messages": HELLO})
+        envelope = http.post("/v1/chat/completions", json={"model": "offspec-error", "messages": HELLO})
+        with http.stream("POST", "/v1/chat/completions",
+                         json={"model": "offspec-stream", "messages": HELLO, "stream": True}) as stream:
+            streamed = b"".join(stream.iter_raw())
+            stream_header = stream.headers.get("x-mock-violations")
+    assert banana.json()["choices"][0]["finish_reason"] == "banana"  # the body as the upstream sent it
+    assert banana.headers["x-mock-violations"].startswith("1; response_body_conformance:choices[0].finish_reason")
+    assert envelope.status_code == 400 and envelope.json() == {"oops": "not an error envelope"}
+    assert "error_envelope_conformance" in envelope.headers["x-mock-violations"]
+    assert b'"choices": "nope"' in streamed and stream_header is None  # a stream's events are checked as they pass
+    entries = journal(proxy)
+    [banana_found] = entries[0]["proxy"]["violations"]
+    assert banana_found["check"] == "response_body_conformance" and banana_found["got"] == '"banana"'
+    assert entries[1]["proxy"]["violations"][0]["check"] == "error_envelope_conformance"
+    stream_found = eventually(lambda: journal(proxy)[2]["proxy"].get("violations"))
+    assert {v["check"] for v in stream_found} >= {"stream_event_conformance"}
+    assert any("event 2" in v["where"] for v in stream_found)
+
+
+def test_an_answer_the_spec_documents_passes_clean(proxy):
+    answer = httpx.post(proxy.url + "/v1/chat/completions", json={"model": "plain", "messages": HELLO},
+                        headers={"Authorization": f"Bearer {KEY}"}, timeout=10)
+    assert answer.status_code == 200 and "x-mock-violations" not in answer.headers
+    entry = journal(proxy)[0]["proxy"]
+    assert "violations" not in entry and "unchecked" not in entry

@@ -21,6 +21,7 @@ from .redact import Redactions
 from .tap import Tap
 
 if TYPE_CHECKING:
+    from ..contract import Violation
     from ..core.context import RequestContext
     from ..core.errors import MockError
     from ..core.services import Services
@@ -98,10 +99,15 @@ class Proxy:
         tap = Tap(response.headers.get("content-encoding", ""), events=events,
                   keep_body=whole or self.recorder is not None, started=started)
         findings = checks.AnswerChecks(ctx, response.status_code, dict(response.headers))
+        if not findings.checked:
+            account["unchecked"] = "the spec has no operation for this path"
         if whole:
             return await self._buffered(ctx, decision, response, tap, findings)
-        return UpstreamAnswer(response.status_code, to_client(response.headers.raw, keep_length=True),
-                              chunks=self._relay(ctx, decision, response, tap, findings))
+        answer = UpstreamAnswer(response.status_code, to_client(response.headers.raw, keep_length=True),
+                                chunks=self._relay(ctx, decision, response, tap, findings))
+        if findings.found:  # the status or content type: known before the body (events are checked as they pass)
+            answer.headers["x-mock-violations"] = checks.summary(findings.found)
+        return answer
 
     async def _buffered(self, ctx: "RequestContext", decision: "Decision", response: httpx.Response, tap: Tap,
                         findings: checks.AnswerChecks) -> Answer:
@@ -117,7 +123,7 @@ class Proxy:
             await response.aclose()
         answer = UpstreamAnswer(response.status_code, to_client(response.headers.raw, keep_length=False),
                                 body=bytes(body))
-        found = findings.body(bytes(tap.body)) if tap.readable else []
+        found = findings.body(bytes(tap.body)) if tap.readable else findings.found
         if found:
             answer.headers["x-mock-violations"] = checks.summary(found)
         await self._done(ctx, decision, response, tap, found)
@@ -147,7 +153,7 @@ class Proxy:
             return
         for frame in tap.finish():
             findings.event(frame)
-        await self._done(ctx, decision, response, tap, findings.finish() if tap.readable else [])
+        await self._done(ctx, decision, response, tap, findings.finish() if tap.readable else findings.found)
 
     def _failed(self, ctx: "RequestContext", account: dict[str, Any], error: "MockError") -> Answer:
         account["error"] = error.message
@@ -155,16 +161,15 @@ class Proxy:
         return ctx.dialect.error_answer(error, ctx.request_id)
 
     async def _done(self, ctx: "RequestContext", decision: "Decision", response: httpx.Response, tap: Tap,
-                    found: list[checks.Finding]) -> None:
+                    found: list["Violation"]) -> None:
         """After the whole answer passed: its findings to the journal and the log, then its recording."""
         account = decision.proxy
         account["elapsed_ms"] = round((time.perf_counter() - tap.started) * 1000, 2)
         if found:
-            account["violations"] = [f.to_json() for f in found]
-            log.warning("proxy: %s %s: the upstream's answer breaks the spec: %s", ctx.method, ctx.path,
-                        "; ".join(f"{f.check} {f.where}: {f.message}" if f.where else f"{f.check}: {f.message}"
-                                  for f in found[:5]))
-        elif not tap.readable:
+            account["violations"] = [checks.to_json(v) for v in found]
+            log.warning("proxy: %s %s: the upstream's answer breaks the spec (%d): %s", ctx.method, ctx.path,
+                        len(found), "; ".join(f"{v.check} {v}" for v in found[:5]))
+        if not tap.readable:
             account["unchecked"] = tap.failure or ("the body is larger than the proxy keeps" if tap.overflow else
                                                    "content-encoding " + response.headers.get("content-encoding", ""))
         if self.recorder is None:
