@@ -24,7 +24,7 @@ from .tasks.store import TaskStore
 
 # Response headers a browser app may read: request ids, retry hints and the rate-limit windows.
 EXPOSED_HEADERS = ["x-request-id", "request-id", "openai-processing-ms", "retry-after", "retry-after-ms",
-                   "x-should-retry",
+                   "x-should-retry", "x-mock-violations",
                    *(f"x-ratelimit-{part}-{unit}" for part in ("limit", "remaining", "reset")
                      for unit in ("requests", "tokens")),
                    *(f"anthropic-ratelimit-{unit}-{part}" for unit in ("requests", "tokens")

@@ -101,6 +101,8 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
                                       for e in journal.entries if e.answered_by == "proxy"))
         assert done, [e.proxy for e in journal.entries]
         entries = [e.to_json() for e in journal.entries]
+        direct = openai.OpenAI(base_url=upstream.v1, api_key=OPENAI_KEY, max_retries=0)
+        live["speech_direct"] = direct.audio.speech.create(model="tts-1", voice="alloy", input="Hello there").content
     finally:
         stop_proxy()
         stop_upstream()
@@ -133,6 +135,11 @@ def test_every_exchange_was_forwarded_and_recorded(recording):
                                   "speech", "image", "mj", "mj_image"])
 def test_replay_gives_the_recorded_content(recording, replayed, flow):
     assert replayed[flow] == recording["live"][flow]
+
+
+def test_binary_answers_pass_through_byte_for_byte(recording):
+    assert recording["live"]["speech"] == recording["live"]["speech_direct"]
+    assert recording["live"]["speech"][:3] == b"ID3"
 
 
 def test_recorded_text_is_the_upstreams_not_the_replayers_default(recording, oai):

@@ -24,6 +24,7 @@ class AnswerChecks:
     def __init__(self, ctx: "RequestContext", status: int, headers: Mapping[str, str]) -> None:
         self.status, self.headers = status, headers
         self.operation = ctx.operation
+        self.bodiless = ctx.method == "HEAD" or status in (204, 304)  # nothing to check beyond the head
         self.found: list[Violation] = []
         self.stream: StreamChecker | None = None
         if self.operation is None:  # a path the spec lacks: nothing is documented to check against
@@ -31,7 +32,7 @@ class AnswerChecks:
             return
         self.contract = contract_for(ctx.services.spec)
         self.found += self.contract.check_head(self.operation, status, headers)
-        if not self.found and media_type(headers) == SSE:
+        if not self.found and not self.bodiless and media_type(headers) == SSE:
             try:
                 self.stream = StreamChecker(ctx.services.spec, self.operation, status)
             except LookupError:  # a stream where the spec documents none: the head check said so already
@@ -44,7 +45,7 @@ class AnswerChecks:
 
     def body(self, body: bytes) -> list[Violation]:
         """Check a whole (decoded) body; every finding."""
-        if self.contract is not None:
+        if self.contract is not None and not self.bodiless:
             self.found += self.contract.check_body(self.operation, self.status, self.headers, body)
         return self.found
 

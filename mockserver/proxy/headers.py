@@ -9,8 +9,9 @@ RawHeaders = list[tuple[bytes, bytes]]
 # RFC 9110 7.6.1: meaningful for one connection only, never forwarded.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
                         "te", "trailer", "trailers", "transfer-encoding", "upgrade"})
-# httpx sets these for the upstream connection (the body is sent as received, so its length is the same).
-TO_UPSTREAM_DROP = HOP_BY_HOP | {"host", "content-length"}
+# httpx sets these for the upstream connection (the body is sent as received, so its length is the same);
+# `expect: 100-continue` was the client's handshake with this server, already done.
+TO_UPSTREAM_DROP = HOP_BY_HOP | {"host", "content-length", "expect"}
 # uvicorn writes its own date and server lines; a second copy would repeat them.
 TO_CLIENT_DROP = HOP_BY_HOP | {"date", "server"}
 # A recording answers with its body as stored (decoded, its length computed again) from another server.
