@@ -45,6 +45,19 @@ def test_the_mock_passes_mockserver_contract(make_server, tmp_path: Path) -> Non
     assert ("klingCreateText2Video", "job_lifecycle") in cases and ("sunoSubmitMusic", "job_lifecycle") in cases
 
 
+def test_stateful_sequences_are_checked_and_metered(make_server) -> None:
+    server = make_server(task_speed=0)
+    command = [str(Path(sys.executable).with_name("mockserver")), "contract", server.url, "-H",
+               "Authorization: Bearer sk-contract", "--operation", "createResponse", "--operation", "retrieveResponse",
+               "--operation", "deleteResponse", "--max-examples", "2", "--stateful", "--budget", "24"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "  stateful sequences ." in result.stdout
+    sent = int(result.stdout.split(" request(s) sent")[0].rsplit(" ", 1)[1])
+    received = len(server.mock.services.state.journal.entries)  # what the mock saw, stateful steps included
+    assert 0 < received == sent <= 24
+
+
 # Every Schemathesis check but three inapplicable by design (README, Tests).
 CLI_CHECKS = ",".join([
     "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance",

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 DEFAULT_REMOTE_BUDGET = 100   # requests, when BASE_URL is not this machine: a real gateway bills them
 DEFAULT_MAX_EXAMPLES = 3
+STATEFUL_STEPS = 6
 MAX_STREAM_EVENTS = 1_000_000  # the request timeout bounds a stream that never ends
 INSTALL_HINT = "mockserver contract needs Schemathesis: pip install 'mockserver[contract]'"
 
@@ -95,13 +96,18 @@ def _run(args: argparse.Namespace, stdout: TextIO) -> int:
     plan = planning.build(schema, spec, operations, max_examples=args.max_examples, negative=args.negative,
                           budget=budget, job_polls=job_polls, seed=args.seed)
     console.plan(plan, base_url, spec.source, args.seed)
+    if args.stateful:
+        console.write(f"then stateful sequences: about {args.max_examples} of up to {STATEFUL_STEPS} steps each, "
+                      "within the budget")
     if not any(name.lower() in ("authorization", "x-api-key", "x-goog-api-key") for name in headers):
         console.write(f"note: no key given (-H or ${KEY_ENV}): requests are sent without one")
     if args.dry_run:
         console.dry_run(plan)
         return 0
     options = RunOptions(base_url=base_url, headers=headers, timeout=args.timeout, stateful=args.stateful,
+                         operations=tuple(args.operations),
                          max_examples=args.max_examples, seed=args.seed, job_timeout=args.job_timeout,
+                         stateful_steps=STATEFUL_STEPS,
                          poll_interval=0.2 if local else 2.0)
     meter = Meter(budget=budget, rate=rate)
     runner = Runner(spec, schema, options, meter, console, redactor)

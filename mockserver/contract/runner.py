@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .plan import OperationPlan, Plan, Planned
     from .report import Console, Redactor
 
+STATEFUL = "stateful sequences"
 MAX_RETRY_WAIT = 60.0     # a 429 asking for longer is reported as it is
 MAX_RETRIES = 3           # 429s waited out per request
 ASSET_BYTES = 1 << 16     # enough of an asset to see what it is
@@ -61,6 +62,11 @@ class Meter:
                 now = self._next
             self._next = now + 1.0 / self.rate
         self.sent += 1
+
+    @property
+    def spent(self) -> bool:
+        """Whether the budget allows no more requests."""
+        return self.budget is not None and self.sent >= self.budget
 
     def pause(self, seconds: float) -> None:
         """Wait (a rate slot, a 429's retry-after, a job's poll interval)."""
@@ -107,6 +113,7 @@ class RunOptions:
     timeout: float = 60.0
     stateful: bool = False
     stateful_steps: int = 6
+    operations: tuple[str, ...] = ()  # the operations asked for (none: all)
     max_examples: int = 3
     seed: int = 0
     job_timeout: float = 300.0
@@ -134,6 +141,10 @@ class Runner:
         bind(schema, spec)
         schema.config.output.sanitization.update(enabled=False)  # our redactor puts a placeholder in its place
 
+        self._listen(schema)
+
+    def _listen(self, schema: "BaseSchema") -> None:
+        """Keep each check's outcome from Schemathesis' hook that runs after its checks on an answer."""
         def after_validate(context: Any, case: "Case", response: "Response", results: list[Any]) -> None:
             self._results_of_last_validation = list(results)
 
@@ -380,7 +391,12 @@ class Runner:
         from hypothesis import HealthCheck, Phase, settings
 
         runner = self
-        base = self.schema.as_state_machine()
+        schema = self.schema.include(operation_id=list(self.options.operations)) if self.options.operations \
+            else self.schema
+        bind(schema, self.spec)
+        if schema is not self.schema:
+            self._listen(schema)
+        base = schema.as_state_machine()
 
         class Machine(base):  # type: ignore[misc, valid-type]
             def call(self, case: "Case", **kwargs: Any) -> "Response":
@@ -397,10 +413,12 @@ class Runner:
                                           stateful_step_count=self.options.stateful_steps,
                                           phases=[Phase.generate], suppress_health_check=list(HealthCheck),
                                           derandomize=True))
-        except BudgetExhausted as exc:
-            self.stopped = str(exc)
-        except requests.RequestException as exc:
-            self.console.write(f" stopped: {type(exc).__name__}")
+        except Exception as exc:  # the budget ran out mid-sequence (Hypothesis may wrap that), or the machine broke
+            if self.meter.spent:
+                self.stopped = f"the budget of {self.meter.budget} request(s) is spent"
+            else:
+                stateful = self.results.setdefault(STATEFUL, OperationResult(STATEFUL, "links between operations"))
+                stateful.error(STATEFUL, f"{type(exc).__name__}: {_first_line(str(exc))}")
         self.console.write("")
 
 
