@@ -104,7 +104,8 @@ def test_failures_carry_a_curl_that_reproduces_them(drift_run, gateway) -> None:
 def test_the_junit_report_has_a_case_per_operation_and_check(drift_run) -> None:
     _, root, _ = drift_run
     failures = junit_failures(root)
-    assert {("createChatCompletion", "stream_grammar_conformance"), ("createChatCompletion", "response_body_conformance"),
+    assert {("createChatCompletion", "stream_grammar_conformance"),
+            ("createChatCompletion", "response_body_conformance"),
             ("createMessage", "stream_grammar_conformance"), ("createMessage", "response_body_conformance"),
             ("createResponse", "stream_grammar_conformance"), ("createEmbedding", "error_envelope_conformance"),
             ("klingCreateText2Video", "job_lifecycle")} <= set(failures)

@@ -13,7 +13,7 @@ import io
 import wave
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .jobs import MAX_ASSETS, JobSpec
 
@@ -248,7 +248,7 @@ def _draw(plan: OperationPlan, seed: int) -> None:
     except Exception as exc:  # the generator cannot make a valid request: an error, never a silent skip
         plan.problems.append(f"cannot generate valid requests: {type(exc).__name__}: {str(exc).splitlines()[0]}")
         cases = []
-    for slot, case in zip(slots, cases):
+    for slot, case in zip(slots, cases, strict=False):
         slot.case = case
     plan.planned = [p for p in plan.planned if p.case is not None]
     if plan.stream_switch is not None and cases and not any(p.kind == "stream" for p in plan.planned):

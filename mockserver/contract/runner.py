@@ -235,17 +235,27 @@ class Runner:
         from schemathesis.core.failures import Failure, FailureGroup
 
         self._results_of_last_validation = []
+        raised: list[Failure] = []
         try:
             case.validate_response(response, checks=self.checks, headers=dict(self.options.headers),
                                    transport_kwargs=self._transport_kwargs())
-        except (FailureGroup, Failure, AssertionError):
-            pass  # the after_validate hook has every check's outcome
+        except FailureGroup as group:
+            raised = list(group.exceptions)
+        except (Failure, AssertionError):
+            pass
+        except BudgetExhausted:
+            raise
+        except Exception as exc:  # a check that broke on this answer: say so, keep going
+            result.error("checks", f"{type(exc).__name__}: {_first_line(str(exc))} ({curl})")
+        outcomes = [(o.name, o.failure) for o in self._results_of_last_validation]
+        if raised and not any(failure for _, failure in outcomes):  # no hook report: name them by their class
+            outcomes = [((type(f).checks or (type(f).__name__,))[0], f) for f in raised]
         failed = False
-        for outcome in self._results_of_last_validation:
-            result.ran(outcome.name)
-            if outcome.failure is not None:
+        for name, failure in outcomes:
+            result.ran(name)
+            if failure is not None:
                 failed = True
-                for violation in from_failure(outcome.name, outcome.failure):
+                for violation in from_failure(name, failure):
                     result.violate(violation, curl, excerpt(response))
         self.console.tick("F" if failed else ".")
 
@@ -270,6 +280,8 @@ class Runner:
     def _streams_both_ways(self, op_plan: "OperationPlan", answers: list[tuple["Planned", "Response"]],
                            result: OperationResult) -> None:
         """The request that asks for the stream gets one; the others get a plain answer."""
+        if not any(p.kind == "stream" for p in op_plan.planned):
+            return  # the budget left it out (the plan said so)
         result.ran(STREAMS_CHECK)
         for planned, response in answers:
             streamed = media_type(_headers(response)) == "text/event-stream"
@@ -282,7 +294,7 @@ class Runner:
                 result.violate(Violation(STREAMS_CHECK, "content-type", "a plain answer to a request without "
                                          f"{op_plan.spec_op.stream_param}", "text/event-stream"),
                                self.curl(planned.case))
-        if not any(p.kind == "stream" for p, _ in answers) and any(p.kind == "stream" for p in op_plan.planned):
+        if not any(p.kind == "stream" for p, _ in answers):
             result.error(STREAMS_CHECK, "the request that asks for the stream got no answer")
 
     # ------------------------------------------------------------------ async jobs
