@@ -149,9 +149,10 @@ def test_a_key_given_with_h_is_redacted_too(gateway) -> None:
 def test_the_budget_caps_the_requests_sent(gateway) -> None:
     url, drifted = gateway
     before = drifted.requests
-    result = contract(url, "--operation", "createChatCompletion", "--operation", "createMessage", "--budget", "3")
+    result = contract(url, "--operation", "createChatCompletion", "--operation", "createMessage", "--budget", "3",
+                      "--rate", "600/m")
     assert "plan: at most 3 request(s)" in result.stdout
-    assert "budget 3" in result.stdout and "the budget leaves out" in result.stdout
+    assert "budget 3, at most 10 request(s)/s" in result.stdout and "the budget leaves out" in result.stdout
     assert drifted.requests - before == 3
     assert "3 request(s) sent" in result.stdout
 

@@ -67,6 +67,15 @@ def main(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO 
     except UsageError as exc:
         print(f"mockserver contract: {exc}", file=stderr)
         return 2
+    except Exception:  # a bug or an answer nothing expected: the traceback, without the key
+        import traceback
+
+        from .report import KEY_ENV, Redactor
+
+        headers = dict(h.partition(":")[::2] for h in args.headers)
+        redactor = Redactor.for_headers({k.strip(): v.strip() for k, v in headers.items()}, os.environ.get(KEY_ENV))
+        print(redactor.scrub(f"mockserver contract: internal error\n{traceback.format_exc()}"), file=stderr)
+        return 1
 
 
 def _run(args: argparse.Namespace, stdout: TextIO) -> int:
@@ -95,7 +104,7 @@ def _run(args: argparse.Namespace, stdout: TextIO) -> int:
     job_polls = 10
     plan = planning.build(schema, spec, operations, max_examples=args.max_examples, negative=args.negative,
                           budget=budget, job_polls=job_polls, seed=args.seed)
-    console.plan(plan, base_url, spec.source, args.seed)
+    console.plan(plan, base_url, spec.source, args.seed, rate)
     if args.stateful:
         console.write(f"then stateful sequences: about {args.max_examples} of up to {STATEFUL_STEPS} steps each, "
                       "within the budget")

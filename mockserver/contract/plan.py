@@ -166,8 +166,9 @@ def _plan_operation(schema: "BaseSchema", operation: "APIOperation", spec_op: "O
     first_kind, first_cost = ("job", 1 + job_polls + MAX_ASSETS) if plan.job else ("example", 1)
     add(first_kind, base, first_cost)
     if plan.stream_switch is not None:
-        if base is None:
-            plan.problems.append("no valid request to ask for the stream with")
+        if base is None:  # made from the first random valid request once drawn
+            add("stream", None, note=_describe(plan.stream_switch))
+            add("no-stream", None)
         else:
             add("stream", _with_switch(base, plan.stream_switch, on=True), note=_describe(plan.stream_switch))
             plain = _with_switch(base, plan.stream_switch, on=False)
@@ -182,8 +183,8 @@ def _plan_operation(schema: "BaseSchema", operation: "APIOperation", spec_op: "O
     if negative:
         for case in _spread(negatives, max_examples):
             add("negative", case, note=_scenario(case))
-    if base is None:  # no documented example: the first random valid request stands in for it
-        plan.planned[0].kind, plan.planned[0].case = "positive" if not plan.job else "job", None
+    if base is None:
+        plan.planned[0].note = "a random valid request: no documented example"
     return plan
 
 
@@ -243,17 +244,18 @@ def _draw(plan: OperationPlan, seed: int) -> None:
     slots = [p for p in plan.planned if p.case is None]
     if not slots:
         return
+    derived = [p for p in slots if p.kind in ("stream", "no-stream")]
+    drawn_slots = [p for p in slots if p.kind not in ("stream", "no-stream")]
     try:
-        cases = draw_positive(plan.operation, len(slots), seed)
+        cases = draw_positive(plan.operation, max(1, len(drawn_slots)), seed)
     except Exception as exc:  # the generator cannot make a valid request: an error, never a silent skip
         plan.problems.append(f"cannot generate valid requests: {type(exc).__name__}: {str(exc).splitlines()[0]}")
         cases = []
-    for slot, case in zip(slots, cases, strict=False):
+    for slot, case in zip(drawn_slots, cases, strict=False):
         slot.case = case
+    for slot in derived if cases else ():
+        slot.case = _with_switch(cases[0], plan.stream_switch, on=slot.kind == "stream")
     plan.planned = [p for p in plan.planned if p.case is not None]
-    if plan.stream_switch is not None and cases and not any(p.kind == "stream" for p in plan.planned):
-        plan.planned.append(Planned("stream", _with_switch(cases[0], plan.stream_switch, on=True), 1, 99,
-                                    _describe(plan.stream_switch)))
 
 
 def draw_positive(operation: "APIOperation", count: int, seed: int) -> list["Case"]:

@@ -67,11 +67,13 @@ class Console:
         self.stream.write(self.redactor.scrub(text) + end)
         self.stream.flush()
 
-    def plan(self, plan: "Plan", base_url: str, spec_source: object, seed: int) -> None:
+    def plan(self, plan: "Plan", base_url: str, spec_source: object, seed: int, rate: float | None = None) -> None:
         """What the run will send, before it sends anything."""
         counts = plan.counts()
         kinds = ", ".join(f"{n} {kind}" for kind, n in counts.items())
         budget = "no budget" if plan.budget is None else f"budget {plan.budget}"
+        if rate:
+            budget += f", at most {rate:g} request(s)/s"
         self.write(f"mockserver contract: {base_url}")
         self.write(f"spec {spec_source}, {len(plan.operations)} operation(s), seed {seed}")
         polls = f" (job polls counted at most {plan.job_polls} per job)" if counts.get("job") else ""
