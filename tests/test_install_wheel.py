@@ -106,3 +106,10 @@ def test_serve_answers_and_has_the_shipped_scenarios(installed):
         for name in ("app.js", "style.css"):
             served = httpx.get(server.url + "/_mock/static/" + name, timeout=10)
             assert served.content == (ROOT / "mockserver" / "admin" / "dashboard" / name).read_bytes()
+
+
+def test_contract_without_its_extra_says_how_to_install_it(installed):
+    """The plain install has no Schemathesis: `contract` says which extra brings it, and exits 2."""
+    result = run_cli("contract", "http://127.0.0.1:4010", cwd=installed.home, command=installed.mockserver)
+    assert result.returncode == 2
+    assert "pip install 'mockserver[contract]'" in result.stderr

@@ -1,7 +1,7 @@
 """The admin key: with `--admin-key` (or, without it, `--api-key`) the dashboard and control API need a key.
 
-Open to everyone whatever the keys: health, the media asset links (public like CDN links), the dashboard's
-static files (code, no data) and the served spec.
+Open to everyone whatever the keys: health, the media asset links and a recording's media files (public like CDN
+links), the dashboard's static files (code, no data) and the served spec.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import orjson
 from ..core.context import header_dict
 from ..pipeline.auth import extract_key
 
-OPEN = ("/_mock/health", "/_mock/assets/", "/_mock/static/")
+OPEN = ("/_mock/health", "/_mock/assets/", "/_mock/recordings/", "/_mock/static/")
 MESSAGE = ("The mock's dashboard and control API need an admin key (--admin-key, or one of the --api-key keys): "
            "send it as 'Authorization: Bearer KEY', 'x-api-key: KEY' or '?key=KEY'.")
 PAGE = b"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>mockserver: admin key</title>
