@@ -351,6 +351,23 @@ def test_faults_and_cut_streams_come_back_as_faults(client: httpx.Client) -> Non
     assert answered_last(client) == "scenario:dies-again"
 
 
+def test_braces_and_a_stream_ending_in_an_error_come_back_as_sent(client: httpx.Client) -> None:
+    braces = "name: braces\nmatch: {model: mock-braces}\nreply: {text: 'Write {{lbraces}}name}} here'}\n"
+    client.post("/_mock/scenarios", content=braces, headers={"content-type": "application/yaml"})
+    first = chat(client, "mock-braces", "braces").json()["choices"][0]["message"]["content"]
+    assert first == "Write {{name}} here"
+    replay(client, last(client)["id"], "braces-again")
+    client.post("/_mock/scenarios/braces/disable")
+    assert chat(client, "mock-braces", "braces").json()["choices"][0]["message"]["content"] == first
+    assert answered_last(client) == "scenario:braces-again"
+    sent = chat(client, "mock-stream-error", "fail midway", stream=True).text
+    document = replay(client, last(client)["id"], "error-again")
+    assert "raw" in document and document["match"]["stream"] is True
+    client.post("/_mock/scenarios/stream-error/disable")
+    assert chat(client, "mock-stream-error", "fail midway", stream=True).text == sent
+    assert answered_last(client) == "scenario:error-again"
+
+
 def test_gemini_and_responses_streams_come_back(client: httpx.Client) -> None:
     path = "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
     body = {"contents": [{"role": "user", "parts": [{"text": "Gemini, stream"}]}]}

@@ -98,7 +98,7 @@ class Page:
         self.driver, self.url = driver, url
         self.http = httpx.Client(base_url=url, headers=AUTH, timeout=30)
 
-    def wait(self, condition: Callable[[Any], Any], timeout: float = 15) -> Any:
+    def wait(self, condition: Callable[[Any], Any], timeout: float = 30) -> Any:
         return WebDriverWait(self.driver, timeout, poll_frequency=0.05,
                              ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
 

@@ -257,23 +257,25 @@ def test_a_paced_stream_gives_its_timing_and_a_cut_stream_raw_events_with_a_rese
     assert paced_doc["reply"] == {"text_chunks": ["w0 ", "w1 ", "w2 ", "w3 ", "w4 "]}
     assert paced_doc["match"] == {"operation": "createChatCompletion", "model": "m", "message": "hi"}
     cut = scenario_for(Exchange("createChatCompletion", streamed=True, events=events, reset=True, sent_ms=1.0), "cut")
-    assert "reply" not in cut and len(cut["raw"]["events"]) == 5
-    assert cut["stream"]["stop_after"] == 5 and cut["stream"]["stop"] == "reset"
-    assert cut["match"]["stream"] is True
+    assert "reply" not in cut and cut["stream"] == {"stop_after": 5, "stop": "reset"}
+    assert [e["delay_ms"] for e in cut["raw"]["events"]] == [100, 10, 10, 10, 10]  # the ping is left out
+    assert cut["raw"]["events"][0]["data"] == events[1]["data"] and cut["match"]["stream"] is True
     for document in (paced_doc, cut):
         loads(document)
 
 
-def test_errors_become_faults_and_templates_in_text_fall_back_to_raw() -> None:
+def test_errors_become_faults_and_braces_in_text_are_sent_as_written() -> None:
     fault = scenario_for(Exchange("createChatCompletion", status=429, headers={"retry-after-ms": "10"},
                                   body={"error": {"message": "Slow down", "type": "rate_limit_error"}}), "f")
     assert fault["fault"] == {"status": 429, "message": "Slow down", "type": "rate_limit_error", "retry_after_ms": 10}
     body = {"choices": [{"message": {"content": "use {{model}} here"}, "finish_reason": "stop"}]}
-    raw = scenario_for(Exchange("createChatCompletion", body=body), "t")
-    assert "reply" not in raw and raw["raw"]["body"] == body
+    braces = scenario_for(Exchange("createChatCompletion", body=body), "t")
+    assert braces["reply"] == {"text": "use {{lbraces}}model}} here"}
+    raw = scenario_for(Exchange("createEmbedding", body={"data": ["{{x}}"]}), "e")
+    assert raw["raw"]["body"] == {"data": ["{{lbraces}}x}}"]}
     reset = scenario_for(Exchange("createChatCompletion", reset=True), "r")
     assert reset["fault"] == {"reset": True}
-    for document in (fault, reset):
+    for document in (fault, braces, raw, reset):
         loads(document)
 
 

@@ -14,9 +14,9 @@ from typing import Any
 import orjson
 
 from ..core import tokens
+from ..proxy.recording import escape_templates
 from ..state.preview import asked
 from ..state.sse import is_error
-from .model import template_problems
 
 FINISHES = {"length": "length", "max_tokens": "length", "MAX_TOKENS": "length", "content_filter": "content_filter",
             "SAFETY": "content_filter", "stop_sequence": "stop_sequence", "refusal": "refusal",
@@ -61,8 +61,10 @@ class Exchange:
 
 def scenario_for(exchange: Exchange, name: str) -> dict[str, Any]:
     """A scenario document: match this request, answer what was answered (stream timing and cut included)."""
-    doc: dict[str, Any] = {"name": name, "description": f"recorded from {exchange.label}".strip(),
-                           "match": _match(exchange)}
+    doc: dict[str, Any] = {"name": name}
+    if exchange.label:
+        doc["description"] = f"recorded from {exchange.label}"
+    doc["match"] = _match(exchange)
     if exchange.reset and not exchange.events:
         doc["fault"] = {"reset": True}
         return doc
@@ -70,13 +72,14 @@ def scenario_for(exchange: Exchange, name: str) -> dict[str, Any]:
         doc["fault"] = _fault(exchange)
         return doc
     reply = read_reply(exchange) if _clean(exchange) else None
-    if reply is not None and not template_problems(reply) and "{{" not in orjson.dumps(reply).decode():
-        doc["reply"] = reply
+    if reply is not None:
+        doc["reply"] = escape_templates(reply)
+        timing = _pace(exchange)
     else:
         doc["raw"] = _raw(exchange)
+        timing = {"stop_after": len(doc["raw"]["events"]), "stop": "reset"} if exchange.reset else {}
         if exchange.streamed:
             doc["match"]["stream"] = True
-    timing = _timing(exchange)
     if timing:
         doc["stream"] = timing
     return doc
@@ -351,18 +354,28 @@ def _raw(exchange: Exchange) -> dict[str, Any]:
     if headers:
         raw["headers"] = headers
     if exchange.events is not None:
-        raw["events"] = [_raw_event(e) for e in exchange.events if "data" in e or "raw" in e]
+        raw["events"] = _raw_events(exchange)
     else:
-        raw["body"] = exchange.body
+        raw["body"] = escape_templates(exchange.body)
     return raw
 
 
-def _raw_event(event: dict[str, Any]) -> Any:
-    if event.get("not_json") or "raw" in event:
-        return event.get("raw") or (f"event: {event['event']}\n" if event.get("event") else "") + \
-            f"data: {event['data']}"
-    out = {"event": event["event"]} if event.get("event") else {}
-    out["data"] = event["data"]
+def _raw_events(exchange: Exchange) -> list[dict[str, Any]]:
+    """The events as sent (pings left out: `keepalive_ms` makes those), each with its wait when the stream was paced."""
+    sent = [e for e in exchange.events or [] if "data" in e or "raw" in e]
+    paced = bool(sent) and sent[-1]["t_ms"] - exchange.sent_ms >= PACED_MS
+    out, previous = [], exchange.sent_ms
+    for event in sent:
+        if event.get("not_json") or "raw" in event:
+            head = f"event: {event['event']}\n" if event.get("event") else ""
+            item = {"frame": escape_templates(event.get("raw") or f"{head}data: {event['data']}")}
+        else:
+            item = {"event": event["event"]} if event.get("event") else {}
+            item["data"] = escape_templates(event["data"])
+        if paced:
+            item["delay_ms"] = max(0, round(event["t_ms"] - previous))
+            previous = event["t_ms"]
+        out.append(item)
     return out
 
 
@@ -385,13 +398,10 @@ def _fault(exchange: Exchange) -> dict[str, Any]:
     return fault
 
 
-def _timing(exchange: Exchange) -> dict[str, Any]:
-    """`stream:` settings that replay the recorded pace and cut: TTFT, mean gap as tokens/s, stop/reset."""
+def _pace(exchange: Exchange) -> dict[str, Any]:
+    """`stream:` settings that replay a paced reply's pace: TTFT, and the mean gap after it as tokens/s."""
     timing: dict[str, Any] = {}
-    events = [e for e in exchange.events or [] if "data" in e or "raw" in e]
-    if exchange.reset and exchange.events is not None:
-        timing.update(stop_after=len(events), stop="reset")
-    times = [e["t_ms"] for e in events if isinstance(e.get("t_ms"), (int, float))]
+    times = [e["t_ms"] for e in exchange.events or [] if "data" in e]
     if not times or times[-1] - exchange.sent_ms < PACED_MS:
         return timing
     first = exchange.ttft_ms if exchange.ttft_ms is not None else times[0]

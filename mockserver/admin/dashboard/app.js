@@ -273,7 +273,7 @@ function detailView(e) {
     fact("answered by", e.answered_by), fact("elapsed", ms(e.elapsed_ms)),
     e.stream ? fact("stream", response.complete ? ms(response.duration_ms) : "streaming…") : null,
     fact("test id", e.test_id || "—"), fact("request id", e.request_id || "—"));
-  return [head, facts, whySection(e), problemSection(e), streamSection(e), replySection(e),
+  return [head, facts, whySection(e), problemSection(e), proxySection(e), streamSection(e), replySection(e),
     requestSection(e), responseSection(e)].filter(Boolean);
 }
 
@@ -338,6 +338,12 @@ function errorMessage(body) {
   if (error && typeof error === "object") return error.message || JSON.stringify(error);
   if (typeof error === "string") return error;
   return body.message || body.description || "";
+}
+
+function proxySection(e) {
+  if (!e.proxy) return null;
+  const rows = Object.entries(e.proxy).map(([name, value]) => [name, typeof value === "string" ? value : JSON.stringify(value)]);
+  return section("Forwarded to the upstream", true, headersTable(Object.fromEntries(rows)));
 }
 
 function isData(event) {
@@ -473,6 +479,7 @@ function responseSection(e) {
   if (response.kind === "reset") body = "(no response: the connection was reset)";
   else if (response.kind === "stream") body = "(an event stream: see the timeline)";
   else if (response.binary) body = `(binary, ${response.body_bytes} bytes)`;
+  else if (e.proxy && !response.body_bytes) body = "(relayed from the upstream as it came; not kept)";
   else body = pretty(response.body) + (response.truncated ? `\n… (${response.body_bytes} bytes in all)` : "");
   return section(`Response ${response.status || ""}`, false, h("h4", {}, "Headers"), headersTable(response.headers),
     h("h4", {}, "Body"), h("pre", { class: "body" }, body || "(empty)"));
