@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .base import BaseResponseStore
 from .memory import BoundedDict
 
 CAPACITY = 1000
@@ -20,8 +21,17 @@ class StoredResponse:
     final: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (for a shared store)."""
+        return asdict(self)
 
-class ResponseStore:
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "StoredResponse":
+        """The entry `to_dict` described."""
+        return cls(**data)
+
+
+class ResponseStore(BaseResponseStore):
     """An LRU of the most recent responses (oldest evicted first)."""
 
     def __init__(self, capacity: int = CAPACITY) -> None:
