@@ -199,6 +199,7 @@ def test_the_journal_of_every_instance_is_seen_from_each(fleet: Fleet) -> None:
         assert len({e["id"] for e in entries}) == 3 and entries == sorted(entries, key=lambda e: e["id"])
         assert {e["headers"]["host"] for e in entries} == {f"127.0.0.1:{i.port}" for i in fleet.all}
         assert all(e["headers"]["authorization"] == "Bearer sk-…" for e in entries)
+        assert all(e["nearest_scenarios"] and "passed" in e["nearest_scenarios"][0] for e in entries)
 
 
 # ------------------------------------------------------------------ the store lost and found

@@ -296,9 +296,27 @@ def test_the_journal_numbers_filters_redacts_and_clears(state):
     run(state, body)
 
 
+@NEEDS_REDIS
+def test_secrets_are_redacted_before_an_entry_leaves_the_process(redis_server):
+    async def main() -> None:
+        st = redis_state(redis_server)
+        entry = an_entry("/v1beta/models/gemini-2.0-flash:generateContent")
+        entry.query_string = b"key=AIza-secret-value&alt=sse"
+        entry.raw_body = b"\xff\xfe not utf-8"
+        st.journal.record(entry)
+        [shown] = await st.journal.query()
+        assert shown["query"] == {"key": "AIz…", "alt": "sse"} and shown["body"] == "\ufffd\ufffd not utf-8"
+        stored = b"".join(await st.conn.client.lrange(st.journal.key, 0, -1))
+        assert b"AIza-secret-value" not in stored and b"sk-secret-key" not in stored
+        await st.close()
+
+    redis_server.command("FLUSHALL")
+    asyncio.run(main())
+
+
 def test_the_journal_keeps_the_newest_entries(state):
     async def body(st: base.BaseState) -> None:
-        journal = type(st.journal)(st.conn, limit=5) if st.shared else Journal(limit=5)
+        journal = type(st.journal)(st.conn, st.channels, limit=5) if st.shared else Journal(limit=5)
         for i in range(12):
             journal.record(an_entry(f"/p{i}"))
         assert [e["path"] for e in await journal.query()] == [f"/p{i}" for i in range(7, 12)]
@@ -411,6 +429,37 @@ def test_a_scenario_change_returns_once_every_other_worker_applied_it(redis_serv
         assert applied == [False, True]  # a reset reloads the files everywhere
         for w in (one, two):
             await w.close()
+
+    redis_server.command("FLUSHALL")
+    asyncio.run(main())
+
+
+@NEEDS_REDIS
+def test_near_misses_are_explained_by_the_worker_that_answered_when_another_reads_them(redis_server):
+    async def main() -> None:
+        one, two = redis_state(redis_server), redis_state(redis_server)
+        await one.start()
+        await two.start()
+        calls: list[str] = []
+        nearest = [{"scenario": "math", "passed": [], "failed": ["body response_format missing"]}]
+
+        def explain() -> list[dict]:
+            calls.append("explained")
+            return nearest
+
+        one.journal.record(an_entry("/explained", misses=explain))
+        await one.journal.flush()
+        assert calls == []  # nothing is explained until someone reads it
+        [shown] = await two.journal.query()
+        assert shown["nearest_scenarios"] == nearest and calls == ["explained"]
+        assert (await one.journal.query())[0]["nearest_scenarios"] == nearest and calls == ["explained"]  # kept
+        one.journal.record(an_entry("/unexplained", misses=explain))
+        await one.journal.flush()
+        await one.close()  # the worker that could explain it is gone: the entry is still listed
+        entries = await two.journal.query()
+        assert [e["path"] for e in entries] == ["/explained", "/unexplained"]
+        assert "nearest_scenarios" not in entries[1]
+        await two.close()
 
     redis_server.command("FLUSHALL")
     asyncio.run(main())

@@ -11,6 +11,7 @@ from .base import BaseState, Codec
 from .redis_conn import Connection
 from .redis_jobs import RedisJobTable
 from .redis_journal import RedisJournal
+from .redis_pubsub import Channels
 from .redis_scenarios import RedisScenarioSet
 from .redis_stores import RedisCounters, RedisResponseStore, RedisTimedCache
 
@@ -22,22 +23,23 @@ class RedisState(BaseState):
 
     def __init__(self, url: str, *, jobs: Codec, scenarios: Codec) -> None:
         self.conn = Connection(url)
-        self.journal = RedisJournal(self.conn)
+        self.channels = Channels(self.conn)
+        self.journal = RedisJournal(self.conn, self.channels)
         self.responses = RedisResponseStore(self.conn)
         self.jobs = RedisJobTable(self.conn, jobs)
         self.counters = RedisCounters(self.conn)
         self.prompt_cache = RedisTimedCache(self.conn, "prompt")
         self.spoken = RedisTimedCache(self.conn, "spoken")
-        self.scenario_set = RedisScenarioSet(self.conn, scenarios)
+        self.scenario_set = RedisScenarioSet(self.conn, scenarios, self.channels)
 
     async def start(self) -> None:
-        """Begin following scenario changes (the first sync included)."""
-        await self.scenario_set.start()
+        """Subscribe: scenario changes (the first sync included) and requests to explain journal entries."""
+        await self.channels.start()
 
     async def close(self) -> None:
-        """Write the queued journal entries, stop listening, disconnect."""
+        """Write the queued journal entries, unsubscribe, disconnect."""
         await self.journal.close()
-        await self.scenario_set.stop()
+        await self.channels.stop()
         await self.conn.close()
 
     def describe(self) -> str:

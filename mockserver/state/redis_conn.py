@@ -20,6 +20,7 @@ except ImportError as exc:  # the optional dependency
 
 log = logging.getLogger("mockserver.state")
 PREFIX = "mockserver:"
+MAX_CONNECTIONS = 64  # per process
 TTL_S = 24 * 3600  # how long an untouched entry lives (the memory stores are bounded by count instead)
 LOST = (RedisError, OSError)
 T = TypeVar("T")
@@ -43,7 +44,9 @@ class Connection:
         self.shown = shown_url(url)
         self.prefix = prefix
         options: dict[str, Any] = {"retry": Retry(NoBackoff(), 1), "socket_connect_timeout": 2, "socket_timeout": 5}
-        self.client = aioredis.from_url(url, **options)
+        # more requests in flight than connections wait for one (the default pool fails them instead)
+        pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=MAX_CONNECTIONS, timeout=5, **options)
+        self.client = aioredis.Redis.from_pool(pool)
         # pub/sub waits for messages without a deadline; a closed connection still ends the wait
         self.listener = aioredis.from_url(url, **(options | {"socket_timeout": None}))
         self.lost: str | None = None

@@ -62,7 +62,9 @@ class RedisJobTable(BaseJobTable):
         data = self.codec.dump(job)
         for name in JOB_COUNTERS:
             data.pop(name, None)
-        data.get("extra", {}).pop("notified_body", None)
+        extra = data.get("extra")
+        if extra and "notified_body" in extra:  # kept in a field of its own (the dump is not a copy)
+            data["extra"] = {k: v for k, v in extra.items() if k != "notified_body"}
         return orjson.dumps(data)
 
     @guarded

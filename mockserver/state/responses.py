@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from .base import BaseResponseStore
@@ -22,8 +22,9 @@ class StoredResponse:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (for a shared store)."""
-        return asdict(self)
+        """Plain data for a shared store (the values as they are: no deep copy)."""
+        return {"response": self.response, "input_items": self.input_items, "context": self.context,
+                "final": self.final, "extra": self.extra}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "StoredResponse":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from ..state.base import Codec
@@ -39,9 +39,9 @@ class Job:
     links: dict[str, str] = field(default_factory=dict, repr=False)  # operationId -> path, shared
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for a shared store (without `links`, which every server derives from its spec)."""
-        data = asdict(replace(self, links={}))
-        del data["links"]
+        """Plain data for a shared store, without `links` (every server derives them from its spec); no deep copy."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "links"}
+        data["plan"] = {f.name: getattr(self.plan, f.name) for f in fields(self.plan)}
         return data
 
     @classmethod
