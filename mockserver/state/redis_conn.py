@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -14,7 +16,7 @@ try:
     import redis.asyncio as aioredis
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
-    from redis.exceptions import RedisError
+    from redis.exceptions import NoScriptError, RedisError
 except ImportError as exc:  # the optional dependency
     raise ImportError("a redis:// state needs the redis package: pip install 'mockserver[redis]'") from exc
 
@@ -50,14 +52,53 @@ class Connection:
         # pub/sub waits for messages without a deadline; a closed connection still ends the wait
         self.listener = aioredis.from_url(url, **(options | {"socket_timeout": None}))
         self.lost: str | None = None
+        self._queue: list[tuple[tuple, asyncio.Future]] = []
+        self._sending: set[asyncio.Task] = set()
 
     def key(self, *parts: str) -> str:
         """A key in this server's namespace."""
         return self.prefix + ":".join(parts)
 
-    def script(self, source: str) -> Callable[..., Awaitable[Any]]:
-        """A Lua script, sent once and then called by its digest (again after a restarted Redis forgot it)."""
-        return self.client.register_script(source)
+    def script(self, source: str) -> "Script":
+        """A Lua script, called by its digest (and sent again when a restarted Redis forgot it)."""
+        return Script(self, source)
+
+    def run(self, *command: Any) -> "asyncio.Future[Any]":
+        """One command, sent with every other command issued in the same turn of the event loop.
+
+        Requests in flight together share one round trip (a pipeline, not a transaction): the per-command
+        cost of the client is what a request pays for shared state, so it is paid once per batch.
+        """
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self._queue.append((command, done))
+        if len(self._queue) == 1:
+            loop.call_soon(self._send_batch)  # after the other tasks ready in this turn queued theirs
+        return done
+
+    def _send_batch(self) -> None:
+        batch, self._queue = self._queue, []
+        task = asyncio.get_running_loop().create_task(self._pipeline(batch))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _pipeline(self, batch: list[tuple[tuple, asyncio.Future]]) -> None:
+        try:
+            async with self.client.pipeline(transaction=False) as pipe:
+                for command, _ in batch:
+                    pipe.execute_command(*command)
+                results = await pipe.execute(raise_on_error=False)
+        except BaseException as exc:  # the connection failed: every command of the batch did
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(exc if isinstance(exc, Exception) else RedisError(repr(exc)))
+            return
+        for (_, done), result in zip(batch, results):
+            if not done.done():
+                if isinstance(result, Exception):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
 
     def unavailable(self, exc: BaseException) -> MockError:
         """The 503 a request gets while Redis is away (logged once per outage)."""
@@ -83,6 +124,22 @@ class Connection:
                 await client.aclose()
             except LOST:
                 pass
+
+
+class Script:
+    """A Lua script run through `Connection.run` (EVALSHA; loaded again after a NOSCRIPT)."""
+
+    def __init__(self, conn: Connection, source: str) -> None:
+        self.conn, self.source = conn, source
+        self.sha = hashlib.sha1(source.encode()).hexdigest()
+
+    async def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> Any:
+        """The script's result."""
+        try:
+            return await self.conn.run("EVALSHA", self.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            await self.conn.client.script_load(self.source)
+            return await self.conn.run("EVALSHA", self.sha, len(keys), *keys, *args)
 
 
 def guarded(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:

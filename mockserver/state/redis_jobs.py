@@ -47,13 +47,22 @@ return 1
 """
 
 
+# KEYS[1] job; ARGV[1] ttl, then field, value, ... The job replaced whole.
+PUT = """
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+"""
+
+
 class RedisJobTable(BaseJobTable):
     """Jobs (through a codec), aliases and id counters, each with a TTL."""
 
     def __init__(self, conn: Connection, codec: Codec, ttl_s: int = TTL_S) -> None:
         self.conn, self.codec, self.ttl_s = conn, codec, ttl_s
         self._poll, self._first, self._claim = conn.script(POLL), conn.script(FIRST), conn.script(CLAIM)
-        self._save, self._count = conn.script(SAVE), conn.script(COUNT)
+        self._save, self._count, self._put = conn.script(SAVE), conn.script(COUNT), conn.script(PUT)
 
     def _key(self, job_id: str) -> str:
         return self.conn.key("job", job_id)
@@ -70,7 +79,7 @@ class RedisJobTable(BaseJobTable):
     @guarded
     async def get(self, job_id: str) -> Any:
         """The job, or None."""
-        fields = await self.conn.client.hgetall(self._key(job_id))
+        fields = await self.conn.run("HGETALL", self._key(job_id))
         if not fields or b"doc" not in fields:
             return None
         data = orjson.loads(fields[b"doc"])
@@ -84,17 +93,15 @@ class RedisJobTable(BaseJobTable):
 
     @guarded
     async def put(self, job: Any) -> None:
-        """Keep a job whole, in one transaction."""
+        """Keep a job whole, in one script (no reader sees half of it)."""
         mapping: dict[str, Any] = {"doc": self._doc(job), "polls": job.polls}
         for name in FIRST_SEEN:
             if getattr(job, name) is not None:
                 mapping[name] = repr(getattr(job, name))
         if job.notified is not None:
             mapping["notified"] = job.notified
-        key = self._key(job.id)
-        async with self.conn.client.pipeline(transaction=True) as pipe:
-            pipe.delete(key).hset(key, mapping=mapping).expire(key, self.ttl_s)
-            await pipe.execute()
+        pairs = [part for item in mapping.items() for part in item]
+        await self._put(keys=[self._key(job.id)], args=[self.ttl_s, *pairs])
 
     @guarded
     async def save(self, job: Any) -> None:
@@ -104,7 +111,7 @@ class RedisJobTable(BaseJobTable):
     @guarded
     async def delete(self, job_id: str) -> None:
         """Forget a job."""
-        await self.conn.client.delete(self._key(job_id))
+        await self.conn.run("DEL", self._key(job_id))
 
     @guarded
     async def poll(self, job: Any, limit: int) -> int:
@@ -133,12 +140,12 @@ class RedisJobTable(BaseJobTable):
     @guarded
     async def alias(self, key: str, job_id: str) -> None:
         """Let `key` find the job `job_id`."""
-        await self.conn.client.set(self.conn.key("alias", key), job_id, ex=self.ttl_s)
+        await self.conn.run("SET", self.conn.key("alias", key), job_id, "EX", self.ttl_s)
 
     @guarded
     async def resolve(self, key: str) -> str | None:
         """The job id an alias names."""
-        found = await self.conn.client.get(self.conn.key("alias", key))
+        found = await self.conn.run("GET", self.conn.key("alias", key))
         return found.decode() if found is not None else None
 
     @guarded

@@ -55,19 +55,19 @@ class RedisResponseStore(BaseResponseStore):
     @guarded
     async def put(self, entry: StoredResponse) -> None:
         """Store (or replace) an entry."""
-        await self.conn.client.set(self.conn.key("resp", entry.response["id"]), orjson.dumps(entry.to_dict()),
-                                   ex=self.ttl_s)
+        await self.conn.run("SET", self.conn.key("resp", entry.response["id"]), orjson.dumps(entry.to_dict()),
+                            "EX", self.ttl_s)
 
     @guarded
     async def get(self, response_id: str) -> StoredResponse | None:
         """The entry, or None."""
-        raw = await self.conn.client.getex(self.conn.key("resp", response_id), ex=self.ttl_s)
+        raw = await self.conn.run("GETEX", self.conn.key("resp", response_id), "EX", self.ttl_s)
         return StoredResponse.from_dict(orjson.loads(raw)) if raw is not None else None
 
     @guarded
     async def delete(self, response_id: str) -> bool:
         """Remove an entry; whether it existed."""
-        return bool(await self.conn.client.delete(self.conn.key("resp", response_id)))
+        return bool(await self.conn.run("DEL", self.conn.key("resp", response_id)))
 
 
 class RedisTimedCache(BaseTimedCache):
@@ -79,14 +79,14 @@ class RedisTimedCache(BaseTimedCache):
     @guarded
     async def get(self, key: str) -> Any:
         """The live value, or None."""
-        raw = await self.conn.client.get(self.conn.key("cache", self.name, key))
+        raw = await self.conn.run("GET", self.conn.key("cache", self.name, key))
         return orjson.loads(raw) if raw is not None else None
 
     @guarded
     async def put(self, key: str, value: Any, ttl_s: float = 3600.0) -> None:
         """Keep `value` for `ttl_s` seconds."""
-        await self.conn.client.set(self.conn.key("cache", self.name, key), orjson.dumps(value),
-                                   px=max(1, int(ttl_s * 1000)))
+        await self.conn.run("SET", self.conn.key("cache", self.name, key), orjson.dumps(value), "PX",
+                            max(1, int(ttl_s * 1000)))
 
 
 class RedisCounters(BaseCounters):
@@ -108,12 +108,12 @@ class RedisCounters(BaseCounters):
     @guarded
     async def peek(self, scenario: str, key: str) -> int:
         """The position the next request would get."""
-        return int(await self.conn.client.get(self._key("pos", scenario, key)) or 0)
+        return int(await self.conn.run("GET", self._key("pos", scenario, key)) or 0)
 
     @guarded
     async def set(self, scenario: str, key: str, position: int) -> None:
         """Move a key to a position."""
-        await self.conn.client.set(self._key("pos", scenario, key), position, ex=self.ttl_s)
+        await self.conn.run("SET", self._key("pos", scenario, key), position, "EX", self.ttl_s)
 
     @guarded
     async def reset(self, scenario: str | None = None, key: str | None = None) -> None:
