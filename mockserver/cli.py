@@ -150,7 +150,7 @@ def state_problem(settings: Settings) -> str | None:
     """Why the state the settings name cannot serve (workers without a shared store, Redis unreachable)."""
     if settings.workers < 1:
         return "--workers must be at least 1"
-    if settings.workers > 1 and not settings.state:
+    if settings.workers > 1 and settings.state in (None, "", "memory"):
         return (f"--workers {settings.workers} needs --state redis://HOST:PORT/DB (or $MOCKSERVER_STATE): without "
                 "a shared store each worker would keep its own stored Responses (previous_response_id fails on "
                 "another worker), task jobs (a job submitted to one worker is 404 on the next), scenario "
