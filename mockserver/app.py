@@ -25,7 +25,7 @@ from .tasks.store import JOB_CODEC, TaskStore
 
 # Response headers a browser app may read: request ids, retry hints and the rate-limit windows.
 EXPOSED_HEADERS = ["x-request-id", "request-id", "openai-processing-ms", "retry-after", "retry-after-ms",
-                   "x-should-retry",
+                   "x-should-retry", "x-mock-violations",
                    *(f"x-ratelimit-{part}-{unit}" for part in ("limit", "remaining", "reset")
                      for unit in ("requests", "tokens")),
                    *(f"anthropic-ratelimit-{unit}-{part}" for unit in ("requests", "tokens")
@@ -44,6 +44,9 @@ class MockServer:
         self.services = Services(settings=settings, spec=self.spec, state=state,
                                  tasks=TaskStore(state.jobs, speed=settings.task_speed, spec=self.spec),
                                  started_at=time.time())
+        if settings.upstream:  # before the scenarios: it makes the recording directory they may load
+            from .proxy import Proxy
+            self.services.proxy = Proxy(self.services)
         self.services.scenarios = ScenarioEngine(self.spec.operations, state.counters,
                                                  settings.scenario_directories(), seed=settings.seed,
                                                  changes=state.scenario_set)
@@ -68,8 +71,10 @@ class MockServer:
         self.started = True
 
     async def close(self) -> None:
-        """Write what the state has pending and disconnect."""
+        """Write what the state has pending, disconnect, close the proxy's client."""
         await self.state.close()
+        if self.services.proxy is not None:
+            await self.services.proxy.aclose()
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         kind = scope["type"]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
+import base64
 import logging
 import os
+import pickle
 import sys
-from pathlib import Path
 
 from .settings import Settings
 
@@ -17,21 +16,14 @@ FACTORY = f"{__name__}:app"
 
 def export(settings: Settings) -> None:
     """Hand the settings to the worker processes (they inherit the environment)."""
-    plain = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
-    os.environ[ENV] = json.dumps(plain, default=str)
+    os.environ[ENV] = base64.b64encode(pickle.dumps(settings)).decode()
 
 
 def imported() -> Settings:
-    """The settings `export` handed over."""
-    plain = json.loads(os.environ[ENV])
-    for name in ("spec_path", "scenarios_dir"):
-        if plain.get(name) is not None:
-            plain[name] = Path(plain[name])
-    plain["scenario_dirs"] = tuple(Path(d) for d in plain.get("scenario_dirs") or ())
-    for name in ("api_keys", "cors_origins"):
-        plain[name] = tuple(plain.get(name) or ())
-    known = {f.name for f in dataclasses.fields(Settings)}
-    return Settings(**{k: v for k, v in plain.items() if k in known})
+    """The settings `export` handed over (this user's own, from the parent process)."""
+    settings = pickle.loads(base64.b64decode(os.environ[ENV]))  # noqa: S301 - written by our parent process
+    assert isinstance(settings, Settings)
+    return settings
 
 
 def app():  # noqa: ANN201 - the MockServer ASGI app

@@ -216,6 +216,21 @@ class ScenarioEngine:
         return Decision(DEFAULT, "default", considered=len(candidates),
                         misses=lambda: nearest([evaluate(s, view, complete=True) for s in candidates]))
 
+    def no_match(self, ctx: "RequestContext") -> MockError:
+        """`--strict`: the 404 for a request no scenario answers, naming the nearest of yours and why each missed."""
+        op = ctx.operation
+        index = self.index.get(op.operation_id)
+        view = RequestView(ctx)
+        found = nearest([evaluate(s, view, complete=True) for s in (index.all if index is not None else [])
+                         if not s.shipped])
+        where = f"{ctx.method} {ctx.path} ({op.operation_id})"
+        if not found:
+            text = f"No recording or scenario answers {where}: none of yours is written for this operation."
+        else:
+            reasons = "; ".join(f"'{m['scenario']}': {', '.join(m['failed'])}" for m in found)
+            text = f"No recording or scenario answers {where}. Nearest: {reasons}."
+        return MockError(404, text + " (--strict: no default answer)", code="no_matching_recording")
+
     async def _named(self, ctx: "RequestContext", named: str) -> Decision | None:
         scenario = self.by_name.get(named)
         if scenario is None:
