@@ -35,7 +35,7 @@ RESPONSES = shapes._post("responses", "/v1/responses", shapes.BEARER, {
 SHAPES = [shapes.CHAT, RESPONSES]
 SERVERS = [("one-memory", [], "1 process, state in memory"), ("one-redis", ["--state"], "1 process, Redis state"),
            ("two-redis", ["--state", "--workers", "2"], "--workers 2, Redis state")]
-ROUNDS = 2
+ROUNDS = 3
 
 
 def redis_binary(install: bool) -> str | None:
