@@ -7,23 +7,36 @@ VENV := .venv
 FRAMEWORKS_VENV := .venv-frameworks
 LEGACY_VENV := .venv-legacy
 PIP_FLAGS := --quiet --disable-pip-version-check
-# This machine's pip configuration names find-links folders that do not exist; pip warns about each, every time.
-PIP_FILTER := 2>&1 | sed '/^WARNING: Location .* is ignored/d'
 # Debian's Chromium and its driver, for the dashboard's browser tests (installed when missing, else those skip).
 BROWSER_PACKAGES := chromium chromium-driver
 # The older SDK majors that framework pins still pull in (wire-formats.md probed these).
 LEGACY_SDKS := openai==1.90.0 anthropic==0.69.0
 FRAMEWORKS := langchain-openai langchain-anthropic langchain-google-genai llama-index-llms-openai-like llama-index-llms-openai
 
-.PHONY: run test test-main test-frameworks test-legacy check routes bench clean browser
+# pip's output goes to a log that is shown only when it fails (this machine's pip config names find-links
+# locations that do not exist, and pip warns "Location ... is ignored" for each).
+PIP_INSTALL = pip install $(PIP_FLAGS)
+QUIET_PIP = > $(@D)/pip.log 2>&1 || { grep -v 'is ignored' $(@D)/pip.log >&2; exit 1; }
+
+.PHONY: run test test-main test-frameworks test-legacy check routes bench clean test-services browser
 
 run: $(VENV)/.run-deps
 	$(VENV)/bin/mockserver serve --host $(HOST) --port $(PORT) $(ARGS)
 
 test: test-main test-frameworks test-legacy
 
-test-main: $(VENV)/.test-deps browser
+test-main: $(VENV)/.test-deps test-services browser
 	$(VENV)/bin/python -m pytest tests $(PYTEST_ARGS)
+
+# The shared-state tests start a real redis-server (Debian's package) on an ephemeral port: install it when
+# missing and we may (root with apt-get); otherwise those tests are skipped and say why.
+test-services:
+	@command -v redis-server >/dev/null 2>&1 || command -v valkey-server >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "make: installing redis-server with apt-get (for the shared-state tests)"; \
+	      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } \
+	        > /tmp/mockserver-apt.log 2>&1 || echo "make: apt-get install redis-server failed (/tmp/mockserver-apt.log)"; \
+	    else echo "make: redis-server is missing and cannot be installed here: the shared-state tests will skip"; fi; }
 
 browser:
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then exit 0; fi; \
@@ -55,21 +68,21 @@ bench: $(VENV)/.test-deps
 
 $(VENV)/.run-deps: pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	set -o pipefail; $(VENV)/bin/pip install $(PIP_FLAGS) -e . $(PIP_FILTER)
+	$(VENV)/bin/$(PIP_INSTALL) -e . $(QUIET_PIP)
 	touch $@
 
 $(VENV)/.test-deps: pyproject.toml $(VENV)/.run-deps
-	set -o pipefail; $(VENV)/bin/pip install $(PIP_FLAGS) -e '.[test]' 'openai>=3' 'anthropic>=2' google-genai $(PIP_FILTER)
+	$(VENV)/bin/$(PIP_INSTALL) -e '.[test]' 'openai>=3' 'anthropic>=2' google-genai $(QUIET_PIP)
 	touch $@
 
 $(FRAMEWORKS_VENV)/.deps: pyproject.toml
 	test -x $(FRAMEWORKS_VENV)/bin/python || $(PYTHON) -m venv $(FRAMEWORKS_VENV)
-	set -o pipefail; $(FRAMEWORKS_VENV)/bin/pip install $(PIP_FLAGS) -e '.[test]' $(FRAMEWORKS) $(PIP_FILTER)
+	$(FRAMEWORKS_VENV)/bin/$(PIP_INSTALL) -e '.[test]' $(FRAMEWORKS) $(QUIET_PIP)
 	touch $@
 
 $(LEGACY_VENV)/.deps: pyproject.toml
 	test -x $(LEGACY_VENV)/bin/python || $(PYTHON) -m venv $(LEGACY_VENV)
-	set -o pipefail; $(LEGACY_VENV)/bin/pip install $(PIP_FLAGS) -e '.[test]' $(LEGACY_SDKS) $(PIP_FILTER)
+	$(LEGACY_VENV)/bin/$(PIP_INSTALL) -e '.[test]' $(LEGACY_SDKS) $(QUIET_PIP)
 	touch $@
 
 clean:

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..core.errors import MockError
 from ..scenarios.from_exchange import Exchange, read_reply
 from ..scenarios.loader import dump_yaml, parse_upload
 from ..scenarios.model import Scenario
@@ -37,6 +38,14 @@ def journal_filters(q: Any) -> dict[str, Any]:
             status = int(status)
     return {"path": q.get("path"), "scenario": q.get("scenario"), "test_id": q.get("test_id"),
             "operation": q.get("operation"), "status": status, "text": q.get("q") or None}
+
+
+async def mock_error(request: Request, exc: Exception) -> Response:
+    """A control route that needed shared state while it was away: its status (503) and message."""
+    assert isinstance(exc, MockError)
+    response = _error(exc.status, exc.message, code=exc.code)
+    response.headers.update(exc.headers or {})
+    return response
 
 
 def describe(scenario: Scenario, engine: Any = None, hits: dict[str, int] | None = None) -> dict:
@@ -81,7 +90,7 @@ def routes(services: "Services") -> list[Route]:
         found = await state.journal.get(request.path_params["id"])
         if found is None:
             return _error(404, f"no request {request.path_params['id']} in the journal (it keeps the last "
-                               f"{state.journal.entries.maxlen})")
+                               f"{state.journal.limit})")
         return json({**found, "reply": read_reply(Exchange.from_journal(found))})
 
     async def scenarios(request: Request) -> Response:
@@ -100,7 +109,7 @@ def routes(services: "Services") -> list[Route]:
         found, errors = parse_upload(raw, request.headers.get("content-type", ""))
         if errors or not found:
             return _invalid(errors, "no scenario in the request body")
-        engine.add(found)
+        await engine.add(found)
         return json({"added": [s.name for s in found]}, status_code=201)
 
     async def one_scenario(request: Request) -> Response:
@@ -109,7 +118,7 @@ def routes(services: "Services") -> list[Route]:
         if scenario is None:
             return _error(404, f"no scenario named '{name}'")
         if request.method == "DELETE":
-            engine.remove(name)
+            await engine.remove(name)
             return json({"deleted": name})
         if request.method == "PUT":
             found, errors = parse_upload(await request.body(), request.headers.get("content-type", ""))
@@ -117,7 +126,7 @@ def routes(services: "Services") -> list[Route]:
                 return _error(400, f"expected one scenario in the request body, not {len(found)}")
             if errors:
                 return _invalid(errors, "")
-            engine.replace(name, found[0])
+            await engine.replace(name, found[0])
             return json({"replaced": name, "name": found[0].name})
         positions = await state.counters.snapshot()
         hits = await state.counters.hit_counts()
@@ -129,19 +138,19 @@ def routes(services: "Services") -> list[Route]:
             engine, name = services.scenarios, request.path_params["name"]
             if name not in engine.by_name:
                 return _error(404, f"no scenario named '{name}'")
-            engine.enable(name, enabled)
+            await engine.enable(name, enabled)
             return json({"name": name, "enabled": enabled})
         return endpoint
 
     async def reset_scenarios(request: Request) -> Response:
-        services.scenarios.reset()
+        await services.scenarios.reset()
         return json({"reset": True, "scenarios": len(services.scenarios.scenarios)})
 
     async def positions(request: Request) -> Response:
         if request.method == "GET":
             return json({"positions": await state.counters.snapshot()})
         if request.method == "DELETE":
-            state.counters.reset(request.query_params.get("scenario"), request.query_params.get("key"))
+            await state.counters.reset(request.query_params.get("scenario"), request.query_params.get("key"))
             return json({"reset": True})
         try:
             body = orjson.loads(await request.body())
@@ -155,7 +164,7 @@ def routes(services: "Services") -> list[Route]:
 
     async def reset_all(request: Request) -> Response:
         await state.journal.clear()
-        services.scenarios.reset()
+        await services.scenarios.reset()
         return json({"reset": True})
 
     return [

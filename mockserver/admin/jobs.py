@@ -26,9 +26,9 @@ def routes(services: "Services", json, error) -> list[Route]:  # noqa: ANN001 - 
             return error(400, "limit must be an integer")
         family = request.query_params.get("family")
         tasks = services.tasks
-        found = [job for job in await tasks.table.recent(MAX_LIMIT if family else limit)
+        found = [job for job in await tasks.recent(MAX_LIMIT if family else limit)
                  if family is None or job.family == family][:limit]
         data = [summary(tasks, job) for job in found]
-        return json({"object": "list", "data": data, "count": len(data), "total": len(tasks.table)})
+        return json({"object": "list", "data": data, "count": len(data), "total": await tasks.table.total()})
 
     return [Route("/_mock/jobs", jobs, methods=["GET"])]

@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from .base import BaseJournal
 from .preview import model_of, preview_of
 from .sse import is_content, is_error, read_events
 
@@ -160,8 +161,8 @@ class JournalEntry:
 
     # ------------------------------------------------------------------ reading
 
-    def to_json(self) -> dict[str, Any]:
-        """The entry as `GET /_mock/requests` lists it (secrets redacted)."""
+    def to_json(self, explain: bool = True) -> dict[str, Any]:
+        """The entry as `GET /_mock/requests` lists it (secrets redacted); near misses left out unless `explain`."""
         if self._json is not None:
             return self._json
         query = {k: (redact(v) if k.lower() in SECRET_QUERY else v)
@@ -196,17 +197,17 @@ class JournalEntry:
             entry["scenario"] = self.scenario
         if self.skipped:
             entry["scenario_skipped"] = self.skipped
-        if self.misses:
+        if self.misses and (explain or not callable(self.misses)):
             entry["nearest_scenarios"] = self.misses() if callable(self.misses) else self.misses
         if self.proxy is not None:
             entry["proxy"] = self.proxy
-        if self.complete:
+        if self.complete and explain:
             self._json = entry
         return entry
 
-    def detail(self) -> dict[str, Any]:
+    def detail(self, explain: bool = True) -> dict[str, Any]:
         """The entry in full: the summary plus the response (headers, body or each event with its send time)."""
-        return {**self.to_json(), "response": self._response()}
+        return {**self.to_json(explain), "response": self._response()}
 
     def _body(self) -> Any:
         if self.form is not None:
@@ -310,10 +311,11 @@ def _searchable(entry: dict) -> str:
     return " ".join(f for f in fields if f).lower()
 
 
-class Journal:
+class Journal(BaseJournal):
     """The last `limit` requests, newest last."""
 
     def __init__(self, limit: int = LIMIT) -> None:
+        self.limit = limit
         self.entries: deque[JournalEntry] = deque(maxlen=limit)
         self._ids = itertools.count(1)
         self.listeners: list[Listener] = []
@@ -329,11 +331,6 @@ class Journal:
         """A streamed answer is over: tell the listeners again."""
         for listener in self.listeners:
             listener(entry)
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call `listener(entry)` on every record and finish; the returned function stops it."""
-        self.listeners.append(listener)
-        return lambda: self.listeners.remove(listener) if listener in self.listeners else None
 
     async def query(self, *, path: str | None = None, scenario: str | None = None, test_id: str | None = None,
                     operation: str | None = None, status: int | str | None = None, text: str | None = None,
@@ -363,3 +360,4 @@ class Journal:
     async def clear(self) -> None:
         """Forget everything."""
         self.entries.clear()
+
