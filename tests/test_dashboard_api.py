@@ -50,9 +50,10 @@ def client(running: RunningServer) -> Iterator[httpx.Client]:
         yield http
 
 
-def chat(client: httpx.Client, model: str = "gpt-4o", text: str = "hi", **kw) -> httpx.Response:
+def chat(client: httpx.Client, model: str = "gpt-4o", text: str = "hi", headers: dict | None = None,
+         **kw) -> httpx.Response:
     return client.post("/v1/chat/completions", json={"model": model, "messages": [{"role": "user", "content": text}],
-                                                     **kw}, headers=kw.pop("headers", None))
+                                                     **kw}, headers=headers)
 
 
 def last(client: httpx.Client) -> dict:
@@ -112,6 +113,46 @@ def test_unknown_ids_and_bad_filters_are_400_or_404(client: httpx.Client) -> Non
     assert client.get("/_mock/requests/999999").status_code == 404
     assert client.get("/_mock/requests", params={"status": "teapot"}).status_code == 400
     assert client.get("/_mock/requests/stream", params={"status": "9zz"}).status_code == 400
+
+
+def test_bad_admin_input_is_a_clear_error_and_changes_nothing(client: httpx.Client) -> None:
+    for params in ({"limit": "0"}, {"limit": "-1"}, {"since": "x"}):
+        refused = client.get("/_mock/requests", params=params)
+        assert refused.status_code == 400 and "limit a positive integer" in refused.json()["error"]["message"]
+    assert client.get("/_mock/requests/stream", params={"limit": "0"}).status_code == 400
+    assert "known: hailuo, kling" in client.get("/_mock/jobs", params={"family": "dall-e"}).json()["error"]["message"]
+    assert client.get("/_mock/jobs", params={"limit": "0"}).status_code == 400
+    before = client.get("/_mock/scenarios").json()["data"]
+    taken = client.get("/_mock/scenarios/near").json()["yaml"].replace("name: near", "name: paced")
+    clash = client.put("/_mock/scenarios/near", content=taken)
+    assert clash.status_code == 409 and "'paced'" in clash.json()["error"]["message"]
+    for position in (-1, "two", 1.5, True):
+        refused = client.put("/_mock/state", json={"scenario": "near", "key": "", "position": position})
+        assert refused.status_code == 400 and "position" in refused.json()["error"]["message"]
+    assert client.delete("/_mock/state", params={"scenario": "no-such"}).status_code == 404
+    assert client.post("/_mock/scenarios/no-such/disable").status_code == 404
+    assert client.get("/_mock/scenarios").json()["data"] == before
+
+
+def test_no_key_is_shown_anywhere_the_dashboard_reads(client: httpx.Client) -> None:
+    secrets = {"AIzaSecretQueryKey123", "AIzaSecretHeaderKey456", "sk-ant-secret-789", "mj-secret-000",
+               "sk-bearer-secret-111"}
+    client.post("/v1beta/models/gemini-2.5-flash:generateContent?key=AIzaSecretQueryKey123",
+                json={"contents": [{"parts": [{"text": "a gemini key"}]}]},
+                headers={"x-test-id": "secrets", "x-goog-api-key": "AIzaSecretHeaderKey456"})
+    client.post("/v1/messages", json={"model": "claude-sonnet-4-5", "max_tokens": 10,
+                                      "messages": [{"role": "user", "content": "an anthropic key"}]},
+                headers={"x-test-id": "secrets", "x-api-key": "sk-ant-secret-789", "anthropic-version": "2023-06-01"})
+    client.post("/mj/submit/imagine", json={"prompt": "a key"}, headers={"x-test-id": "secrets",
+                                                                       "mj-api-secret": "mj-secret-000"})
+    chat(client, text="a bearer key", headers={"x-test-id": "secrets", "authorization": "Bearer sk-bearer-secret-111"})
+    listed = client.get("/_mock/requests", params={"test_id": "secrets"})
+    seen = [listed.text, client.get("/_mock/jobs").text]
+    for entry in listed.json()["data"]:
+        for tail in ("", "/scenario", "/curl"):
+            seen.append(client.get(f"/_mock/requests/{entry['id']}{tail}").text)
+    assert len(listed.json()["data"]) == 4
+    assert not [s for s in secrets if any(s in text for text in seen)]
 
 
 def test_status_classes_and_free_text_filter_the_journal(client: httpx.Client) -> None:

@@ -40,6 +40,16 @@ def journal_filters(q: Any) -> dict[str, Any]:
             "operation": q.get("operation"), "status": status, "text": q.get("q") or None}
 
 
+def positive(q: Any, name: str) -> int | None:
+    """An optional positive integer parameter; ValueError when it is not one."""
+    if name not in q:
+        return None
+    value = int(q[name])
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1")
+    return value
+
+
 async def mock_error(request: Request, exc: Exception) -> Response:
     """A control route that needed shared state while it was away: its status (503) and message."""
     assert isinstance(exc, MockError)
@@ -79,10 +89,11 @@ def routes(services: "Services") -> list[Route]:
         q = request.query_params
         try:
             filters = journal_filters(q)
-            limit = int(q["limit"]) if "limit" in q else None
+            limit = positive(q, "limit")
             since = int(q["since"]) if "since" in q else None
         except ValueError:
-            return _error(400, "status must be an integer or a class like 4xx; limit and since integers")
+            return _error(400, "status must be an integer or a class like 4xx; limit a positive integer, since an "
+                               "integer")
         found = await state.journal.query(**filters, since=since, limit=limit)
         return json({"object": "list", "data": found, "count": len(found)})
 
@@ -126,6 +137,10 @@ def routes(services: "Services") -> list[Route]:
                 return _error(400, f"expected one scenario in the request body, not {len(found)}")
             if errors:
                 return _invalid(errors, "")
+            renamed = found[0].name
+            if renamed != name and renamed in engine.by_name:
+                return _error(409, f"cannot rename '{name}' to '{renamed}': a scenario of that name exists (edit or "
+                                   "delete that one instead); nothing was changed")
             await engine.replace(name, found[0])
             return json({"replaced": name, "name": found[0].name})
         positions = await state.counters.snapshot()
@@ -150,13 +165,19 @@ def routes(services: "Services") -> list[Route]:
         if request.method == "GET":
             return json({"positions": await state.counters.snapshot()})
         if request.method == "DELETE":
-            await state.counters.reset(request.query_params.get("scenario"), request.query_params.get("key"))
+            name = request.query_params.get("scenario")
+            if name is not None and name not in services.scenarios.by_name:
+                return _error(404, f"no scenario named '{name}'")
+            await state.counters.reset(name, request.query_params.get("key"))
             return json({"reset": True})
         try:
             body = orjson.loads(await request.body())
-            name, key, position = body["scenario"], str(body.get("key", "")), int(body["position"])
+            name, key, position = body["scenario"], str(body.get("key", "")), body["position"]
+            if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+                raise ValueError("position")
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-            return _error(400, 'expected JSON {"scenario": name, "key": "<key>", "position": n}')
+            return _error(400, 'expected JSON {"scenario": name, "key": "<key>", "position": n} (n a whole number, '
+                               '0 for the first step)')
         if name not in services.scenarios.by_name:
             return _error(404, f"no scenario named '{name}'")
         await state.counters.set(name, key, position)

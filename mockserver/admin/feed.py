@@ -47,9 +47,11 @@ def endpoint(journal: "Journal", parse_filters: Callable[[Any], dict[str, Any]])
             filters = parse_filters(q)
             since = int(q.get("since") or request.headers.get("last-event-id") or 0)
             limit = int(q["limit"]) if "limit" in q else None
+            if limit is not None and limit < 1:
+                raise ValueError(limit)
         except ValueError:
             return Response(orjson.dumps({"error": {"message": "status must be an integer or a class like 4xx; "
-                                                               "since and limit integers"}}),
+                                                               "since an integer, limit a positive integer"}}),
                             status_code=400, media_type="application/json")
         return StreamingResponse(_events(journal, filters, since, limit, shutting_down(request.receive)),
                                  media_type="text/event-stream", headers=HEADERS)

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..tasks import families
 from ..tasks.view import summary
 
 if TYPE_CHECKING:
@@ -21,10 +22,15 @@ def routes(services: "Services", json, error) -> list[Route]:  # noqa: ANN001 - 
 
     async def jobs(request: Request) -> Response:
         try:
-            limit = min(max(int(request.query_params.get("limit", 50)), 1), MAX_LIMIT)
+            limit = int(request.query_params.get("limit", 50))
+            if limit < 1:
+                raise ValueError(limit)
         except ValueError:
-            return error(400, "limit must be an integer")
+            return error(400, "limit must be a positive integer")
+        limit = min(limit, MAX_LIMIT)
         family = request.query_params.get("family")
+        if family is not None and family not in families():
+            return error(400, f"unknown family '{family}' (known: {', '.join(sorted(families()))})")
         tasks = services.tasks
         found = [job for job in await tasks.recent(MAX_LIMIT if family else limit)
                  if family is None or job.family == family][:limit]

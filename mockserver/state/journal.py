@@ -32,7 +32,7 @@ BODY_LIMIT = 64 * 1024
 STREAM_LIMIT = 256 * 1024  # bytes of stream frames kept per entry
 SECRET_HEADERS = {"authorization", "x-api-key", "x-goog-api-key", "api-key", "proxy-authorization", "cookie",
                   "set-cookie", "mj-api-secret"}
-SECRET_QUERY = {"key", "api_key", "apikey"}
+SECRET_QUERY = {"key", "api_key", "apikey", "access_token"}
 BEARER = re.compile(r"^(\w+\s+)?(.{0,3}).*$", re.DOTALL)
 Listener = Callable[["JournalEntry"], None]
 
