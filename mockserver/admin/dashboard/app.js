@@ -780,7 +780,12 @@ function start() {
   $("#clear-journal").addEventListener("click", async () => { await api("requests", { method: "DELETE" }); connect(); closeDetail(); });
   $("#new-scenario").addEventListener("click", () => openEditor(null, "New scenario", NEW_SCENARIO));
   $("#reset-positions").addEventListener("click", async () => { await api("state", { method: "DELETE" }); loadScenarios(); });
-  $("#reload-scenarios").addEventListener("click", async () => { await api("scenarios/reset", { method: "POST" }); loadScenarios(); });
+  $("#reload-scenarios").addEventListener("click", async () => {
+    if (!window.confirm("Go back to the scenario files on disk? Scenarios added or edited here are dropped, "
+      + "every scenario is enabled again and sequence positions start over.")) return;
+    await api("scenarios/reset", { method: "POST" });
+    loadScenarios();
+  });
   $("#editor-save").addEventListener("click", saveEditor);
   $("#editor-close").addEventListener("click", closeEditor);
   $("#editor-text").addEventListener("input", () => renderGutter([]));
