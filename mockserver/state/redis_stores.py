@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from typing import Any
 
@@ -150,10 +151,15 @@ class RedisCounters(BaseCounters):
                                "reset_s": max(reset_s, 0.001),
                                "over": "tokens" if over_tokens and not over_requests else "requests"}
 
-    @guarded
     async def hit(self, scenario: str) -> None:
-        """Count one request the scenario matched (one hash of counts for every process)."""
-        await self.conn.run("HINCRBY", self.conn.key("hits"), scenario, 1)
+        """Count one request the scenario matched, in one hash for every process.
+
+        Not awaited: the count goes to Redis with the request's next command (its sequence position), so it
+        costs no round trip of its own; a count lost with Redis is not worth failing the request for.
+        """
+        key = self.conn.key("hits")
+        for sent in (self.conn.run("HINCRBY", key, scenario, 1), self.conn.run("EXPIRE", key, self.ttl_s)):
+            sent.add_done_callback(_quietly)
 
     @guarded
     async def hit_counts(self) -> dict[str, int]:
@@ -172,3 +178,9 @@ class RedisCounters(BaseCounters):
             if found is not None and value is not None:
                 out.setdefault(found[0], {})[found[1]] = int(value)
         return out
+
+
+def _quietly(sent: "asyncio.Future[Any]") -> None:
+    """Retrieve a command's outcome nobody waits for (so a failure is not reported as never retrieved)."""
+    if not sent.cancelled():
+        sent.exception()
