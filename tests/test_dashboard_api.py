@@ -437,6 +437,17 @@ def test_a_task_submit_comes_back_as_its_raw_answer(client: httpx.Client) -> Non
     assert answered_last(client) == "scenario:mj-again"
 
 
+def test_an_answer_whose_bytes_were_not_kept_comes_back_as_the_default_answer(client: httpx.Client) -> None:
+    oai = openai.OpenAI(base_url=str(client.base_url).rstrip("/") + "/v1", api_key="sk-test", max_retries=0)
+    first = oai.audio.speech.create(model="tts-1", voice="alloy", input="Kept by reference").content
+    entry = last(client)
+    assert entry["response"]["binary"] is True and entry["response"]["body_bytes"] == len(first)
+    document = replay(client, entry["id"], "speech-again")
+    assert document["pass"] is True and "raw" not in document and document["match"]["message"] == "Kept by reference"
+    assert oai.audio.speech.create(model="tts-1", voice="alloy", input="Kept by reference").content == first
+    assert last(client)["scenario"]["name"] == "speech-again"  # it matched, and passed to the default answer
+
+
 def test_curl_sends_the_same_request_again(client: httpx.Client, running: RunningServer) -> None:
     chat(client, text="curl me", headers={"x-test-id": "curl-1"})
     entry = last(client)
