@@ -35,7 +35,6 @@ BATCH = 256
 GATHER_S = 0.005  # a writer waits this long before its first batch, so one push carries many entries
 MAX_BACKOFF_S = 1.0
 UNEXPLAINED = "explain_from"  # in a stored entry: the process that can explain its near misses
-NEWS_READ = 64  # entries read past a push's own when another process announces it (newer pushes landed since)
 
 # KEYS[1] list, KEYS[2] id sequence, KEYS[3] responses (hash by id), KEYS[4] late rewrites (hash by id);
 # ARGV[1] limit, ARGV[2] ttl, then per entry: its summary as a JSON object without id, its response.
@@ -192,7 +191,9 @@ class RedisJournal(BaseJournal):
             return
         if "pushed" in note:
             first, last = note["pushed"]
-            raw = await self.conn.client.lrange(self.key, 0, last - first + NEWS_READ)
+            # The list is newest first with consecutive ids; a margin for the pushes that land between the reads.
+            newest = int(await self.conn.client.get(self.sequence) or 0)
+            raw = await self.conn.client.lrange(self.key, 0, min(newest - first + BATCH, self.limit - 1))
             found = [s for s in await self._summaries(raw) if first <= s["id"] <= last]
         else:
             found = [s for s in await self._summaries(await self._read()) if s["id"] in note.get("rewritten", [])]
