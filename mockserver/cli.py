@@ -236,6 +236,9 @@ def proxy_problem(args: argparse.Namespace) -> str | None:
             return f"--upstream must be an http(s) base URL such as https://api.example.com, not {args.upstream!r}"
     if args.record is not None and args.upstream is None:
         return "--record needs --upstream (the server whose answers are recorded)"
+    if args.record is not None and args.workers > 1:
+        return ("--record writes with one worker (a conversation's turns and a job's polls must reach the recorder "
+                "that saw the start); record with --workers 1, then replay with as many as you like")
     if args.upstream_timeout <= 0:
         return f"--upstream-timeout must be above 0 seconds, not {args.upstream_timeout:g}"
     if args.strict and args.upstream is not None:

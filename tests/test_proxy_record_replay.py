@@ -55,6 +55,10 @@ def run_flows(url: str) -> dict[str, Any]:
     second = oai.chat.completions.create(model="gpt-4o", messages=follow, tools=[WEATHER])
     out["tools"] = (call.id, call.function.name, call.function.arguments, second.choices[0].message.content)
 
+    joke = oai.responses.create(model="gpt-4o", input="Tell me a joke")
+    again = oai.responses.create(model="gpt-4o", input="Another one", previous_response_id=joke.id)
+    out["responses_chain"] = (joke.id, again.id, again.previous_response_id, again.output_text)
+
     events = list(oai.responses.create(model="gpt-4o", input="Say hello in French", stream=True))
     out["responses_stream"] = ([e.type for e in events],
                                "".join(e.delta for e in events if e.type == "response.output_text.delta"))
@@ -125,13 +129,13 @@ def replayed(replayer: RunningServer) -> dict[str, Any]:
 
 def test_every_exchange_was_forwarded_and_recorded(recording):
     proxied = [e for e in recording["journal"] if e["answered_by"] == "proxy"]
-    assert len(proxied) == 10 + len(recording["live"]["mj"][1])  # ten calls, then one per Midjourney poll
+    assert len(proxied) == 12 + len(recording["live"]["mj"][1])  # twelve calls, then one per Midjourney poll
     assert all(e["proxy"]["upstream"].startswith(recording["upstream"]) for e in proxied)
     assert [e for e in proxied if "recorded" not in e["proxy"]] == []
     assert [e["proxy"] for e in proxied if "violations" in e["proxy"]] == []  # the mock upstream keeps to its spec
 
 
-@pytest.mark.parametrize("flow", ["chat", "chat_stream", "tools", "responses_stream", "anthropic_stream", "gemini",
+@pytest.mark.parametrize("flow", ["chat", "chat_stream", "tools", "responses_chain", "responses_stream", "anthropic_stream", "gemini",
                                   "speech", "image", "mj", "mj_image"])
 def test_replay_gives_the_recorded_content(recording, replayed, flow):
     assert replayed[flow] == recording["live"][flow]

@@ -183,6 +183,27 @@ def test_unknown_previous_response_is_a_400(http: httpx.Client) -> None:
                                         "code": "previous_response_not_found"}
 
 
+def test_a_scenario_answers_a_chain_link_whose_previous_response_the_mock_never_stored(make_server) -> None:
+    """A recorded chain replays: a raw answer needs no stored context; the mock's own reply still does."""
+    server = make_server()
+    raw = {"status": 200, "body": {"id": "resp_recorded_2", "object": "response", "status": "completed",
+                                   "model": "gpt-4.1", "output": [], "previous_response_id": "resp_recorded_1"}}
+    scenarios = [{"name": "recorded-link", "match": {"operation": "createResponse", "message": "Another one"},
+                  "raw": raw},
+                 {"name": "scripted-link", "match": {"operation": "createResponse", "message": "Scripted"},
+                  "reply": {"text": "Scripted."}}]
+    for scenario in scenarios:
+        assert httpx.post(server.url + "/_mock/scenarios", json=scenario).status_code == 201
+    url = server.url + "/v1/responses"
+    link = {"model": "gpt-4.1", "previous_response_id": "resp_recorded_1"}
+    key = {"Authorization": "Bearer sk-test"}
+    answered = httpx.post(url, json={**link, "input": "Another one"}, headers=key)
+    assert answered.status_code == 200 and answered.json()["id"] == "resp_recorded_2"
+    for text in ("Scripted", "Unmatched"):  # these need the previous response's context: still a 400
+        refused = httpx.post(url, json={**link, "input": text}, headers=key)
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "previous_response_not_found"
+
+
 def test_previous_response_chains_context_but_not_instructions(http: httpx.Client) -> None:
     first = create(http, input="My name is Zebulon.", instructions="Be terse.").json()
     second = create(http, input="What is my name?", previous_response_id=first["id"]).json()

@@ -158,6 +158,7 @@ def test_recorded_delays_on_replay():
     (["--upstream", "ftp://x"], "--upstream must be an http(s) base URL"),
     (["--upstream", "http://x", "--upstream-timeout", "0"], "--upstream-timeout must be above 0 seconds"),
     (["--upstream", "http://x", "--strict"], "--strict is for replay without an upstream"),
+    (["--upstream", "http://x", "--record", "d", "--workers", "2"], "--record writes with one worker"),
     (["--replay-timing", "slow"], "--replay-timing: replay timing must be 'recorded', 'none' or x<factor>"),
 ])
 def test_the_command_line_refuses_what_cannot_work(argv, problem):

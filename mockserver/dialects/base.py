@@ -119,7 +119,11 @@ class Dialect:
         return operation.handler_name in self.handles
 
     async def prepare(self, ctx: "RequestContext") -> None:
-        """Load what parsing needs from shared state (a previous response), before anything looks at the body."""
+        """Load what parsing needs from shared state (a previous response), before anything looks at the body.
+
+        What cannot be loaded may be left in `ctx.prepared` as a `MockError`: scenarios still get to answer,
+        and the mock's own reply raises it.
+        """
 
     def parse(self, ctx: "RequestContext") -> "Conversation":
         """The body as a provider-neutral conversation (400 naming the field on client mistakes)."""

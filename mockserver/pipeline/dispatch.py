@@ -193,6 +193,8 @@ async def answer_for(ctx: RequestContext, decision: Decision, binding: Binding) 
 async def converse(ctx: RequestContext, decision: Decision) -> Answer:
     """The chat path: the conversation, a reply (scripted or default), the dialect's bookkeeping, its rendering."""
     dialect = ctx.dialect
+    if isinstance(ctx.prepared, MockError):  # what `prepare` could not load, needed from here on
+        raise ctx.prepared
     conv = ctx.conversation
     reply = await act.scripted_reply(ctx, decision, conv) if decision.step is not None else None
     scripted = reply is not None

@@ -16,7 +16,7 @@ try:
     import redis.asyncio as aioredis
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
-    from redis.exceptions import NoScriptError, RedisError
+    from redis.exceptions import ConnectionError, NoScriptError, RedisError, ResponseError, TimeoutError
 except ImportError as exc:  # the optional dependency
     raise ImportError("a redis:// state needs the redis package: pip install 'mockserver[redis]'") from exc
 
@@ -52,8 +52,11 @@ class Connection:
         # pub/sub waits for messages without a deadline; a closed connection still ends the wait
         self.listener = aioredis.from_url(url, **(options | {"socket_timeout": None}))
         self.lost: str | None = None
+        # the requests' commands go down one connection of their own, batch after batch (see `run`)
+        self._link = pool.make_connection()
+        self._callbacks = self.client.response_callbacks
         self._queue: list[tuple[tuple, asyncio.Future]] = []
-        self._sending: set[asyncio.Task] = set()
+        self._sender: asyncio.Task | None = None
 
     def key(self, *parts: str) -> str:
         """A key in this server's namespace."""
@@ -64,34 +67,37 @@ class Connection:
         return Script(self, source)
 
     def run(self, *command: Any) -> "asyncio.Future[Any]":
-        """One command, sent with every other command issued in the same turn of the event loop.
+        """One command, sent with every other command issued while the previous batch was on its way.
 
-        Requests in flight together share one round trip (a pipeline, not a transaction): the per-command
-        cost of the client is what a request pays for shared state, so it is paid once per batch.
+        Requests in flight together share one round trip on one connection (a pipeline, not a transaction):
+        the client's per-call cost (pool, locks, pipeline objects) is what a request pays for shared state,
+        so it is paid once per batch, and Redis, one thread itself, gets the commands back to back.
         """
         loop = asyncio.get_running_loop()
         done = loop.create_future()
         self._queue.append((command, done))
-        if len(self._queue) == 1:
-            loop.call_soon(self._send_batch)  # after the other tasks ready in this turn queued theirs
+        if self._sender is None:
+            self._sender = loop.create_task(self._send_queued())
         return done
 
-    def _send_batch(self) -> None:
-        batch, self._queue = self._queue, []
-        task = asyncio.get_running_loop().create_task(self._pipeline(batch))
-        self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
-
-    async def _pipeline(self, batch: list[tuple[tuple, asyncio.Future]]) -> None:
+    async def _send_queued(self) -> None:
         try:
-            async with self.client.pipeline(transaction=False) as pipe:
-                for command, _ in batch:
-                    pipe.execute_command(*command)
-                results = await pipe.execute(raise_on_error=False)
+            await asyncio.sleep(0)  # let the other tasks ready in this turn queue theirs
+            while self._queue:
+                batch, self._queue = self._queue, []
+                await self._send_batch(batch)
+        finally:
+            self._sender = None
+
+    async def _send_batch(self, batch: list[tuple[tuple, asyncio.Future]]) -> None:
+        try:
+            results = await self._round_trip([command for command, _ in batch])
         except BaseException as exc:  # the connection failed: every command of the batch did
             for _, done in batch:
                 if not done.done():
                     done.set_exception(exc if isinstance(exc, Exception) else RedisError(repr(exc)))
+            if not isinstance(exc, Exception):
+                raise
             return
         for (_, done), result in zip(batch, results):
             if not done.done():
@@ -99,6 +105,28 @@ class Connection:
                     done.set_exception(result)
                 else:
                     done.set_result(result)
+
+    async def _round_trip(self, commands: list[tuple]) -> list[Any]:
+        """Send `commands` at once and read every reply; a connection Redis dropped is tried again once."""
+        link = self._link
+        for attempt in (1, 2):
+            replies: list[Any] = []
+            try:
+                await link.send_packed_command(link.pack_commands(commands), check_health=False)
+                for command in commands:
+                    try:
+                        reply = await link.read_response()
+                    except ResponseError as exc:  # this command's error; the others stand
+                        reply = exc
+                    callback = self._callbacks.get(command[0])
+                    replies.append(callback(reply) if callback is not None and not isinstance(reply, Exception)
+                                   else reply)
+                return replies
+            except (ConnectionError, TimeoutError, OSError):
+                await link.disconnect()
+                if attempt == 2 or replies:  # a second failure, or Redis went away mid-batch: not sent again
+                    raise
+        raise AssertionError("unreachable")
 
     def unavailable(self, exc: BaseException) -> MockError:
         """The 503 a request gets while Redis is away (logged once per outage)."""
@@ -124,6 +152,7 @@ class Connection:
                 await client.aclose()
             except LOST:
                 pass
+        await self._link.disconnect()
 
 
 class Script:
