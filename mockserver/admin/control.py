@@ -53,29 +53,39 @@ def routes(services: "Services") -> list[Route]:
 
     async def scenarios(request: Request) -> Response:
         engine = services.scenarios
-        scope = request.query_params.get("scope")  # a test's id: its scenarios answer only its requests
-        if scope is not None and not scope:
-            return _error(400, "scope must be a test id (the X-Test-Id value, or the <id> of an sk-mock-test-<id> key)")
+        scope = request.query_params.get("scope")
+        if scope is not None:
+            return await test_scenarios(request, scope)
         if request.method == "DELETE":
-            if scope is None:
-                return _error(400, "DELETE /_mock/scenarios needs ?scope=<test id> (POST /_mock/scenarios/reset "
-                                   "resets them all)")
-            return json({"deleted": engine.remove_scope(scope), "scope": scope})
-        if request.method == "GET" and scope is not None:
-            return json({"object": "list", "data": [describe(s) for s in engine.of_scope(scope)], "scope": scope})
+            return _error(400, "DELETE /_mock/scenarios needs ?scope=<test id> (POST /_mock/scenarios/reset "
+                               "resets them all)")
         if request.method == "GET":
             engine.reload_if_changed()
             return json({"object": "list", "data": [describe(s) for s in engine.scenarios],
                          "directory": str(engine.directory),
                          "directories": [str(d) for d in engine.directories],
                          "reload_error": engine.last_reload_error})
+        return await add_scenarios(request, None)
+
+    async def test_scenarios(request: Request, scope: str) -> Response:
+        """A test's own scenarios (`?scope=<test id>`): they answer only that test's requests."""
+        engine = services.scenarios
+        if not scope:
+            return _error(400, "scope must be a test id (the X-Test-Id value, or the <id> of an sk-mock-test-<id> key)")
+        if request.method == "DELETE":
+            return json({"deleted": engine.remove_scope(scope), "scope": scope})
+        if request.method == "GET":
+            return json({"object": "list", "data": [describe(s) for s in engine.of_scope(scope)], "scope": scope})
+        return await add_scenarios(request, scope)
+
+    async def add_scenarios(request: Request, scope: str | None) -> Response:
         raw = await request.body()
         found, errors = parse_upload(raw, request.headers.get("content-type", ""),
                                      request.query_params.get("source") or "request body")
         if errors or not found:
             return _error(400, "invalid scenario" if errors else "no scenario in the request body",
                           errors=[str(e) for e in errors])
-        engine.add(found, scope=scope)
+        services.scenarios.add(found, scope=scope)
         return json({"added": [s.name for s in found], **({"scope": scope} if scope else {})}, status_code=201)
 
     async def one_scenario(request: Request) -> Response:

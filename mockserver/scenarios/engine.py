@@ -334,7 +334,8 @@ def operation_names(op: "Operation") -> set[str]:
 
 def applies(scenario: Scenario, names: set[str]) -> bool:
     """Whether a scenario may match requests of the operation known by `names` (header-only ones never do)."""
-    return not scenario.match.explicit and (not scenario.match.operations or bool(names & set(scenario.match.operations)))
+    wanted = scenario.match.operations
+    return not scenario.match.explicit and (not wanted or not names.isdisjoint(wanted))
 
 
 def check_directories(directories: list[Path]) -> LoadReport:

@@ -25,7 +25,8 @@ def claude(client, text, model=CLAUDE):
 def test_default_replies(openai_client, anthropic_client, genai_client, mock):
     assert "Hi there" in ask(openai_client, "Hi there")
     assert "Hello Claude" in claude(anthropic_client, "Hello Claude").content[0].text
-    assert "Hello Gemini" in genai_client.models.generate_content(model="gemini-2.0-flash", contents="Hello Gemini").text
+    gemini = genai_client.models.generate_content(model="gemini-2.0-flash", contents="Hello Gemini")
+    assert "Hello Gemini" in gemini.text
     entries = mock.requests()
     assert [(e["operation"], e["status"], e["answered_by"]) for e in entries] == [
         ("createChatCompletion", 200, "chat:create"), ("createMessage", 200, "messages:create"),
