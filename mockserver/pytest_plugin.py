@@ -17,8 +17,10 @@ import pytest
 
 if TYPE_CHECKING:
     from .testing import MockHandle, SessionServer
+    from .testing.recordings import Plan
 
 HANDLE = pytest.StashKey["MockHandle"]()
+PLAN = pytest.StashKey["Plan | None"]()
 MARKER = "mockserver_scenarios"
 # Variables that would send an SDK elsewhere or with another credential while a test runs.
 CLEARED_ENV = ("ANTHROPIC_AUTH_TOKEN", "GOOGLE_GENAI_USE_VERTEXAI")
@@ -30,12 +32,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mockserver-url", metavar="URL", default=None,
                     help="use the mock server running at URL instead of starting one in the test process")
     group.addoption("--mockserver-record", action="store_true", default=False,
-                    help="record each test's traffic to --mockserver-upstream into recordings/ beside its file")
+                    help="record each test's traffic to --mockserver-upstream into recordings/<module>/<test>/ "
+                         "beside its file; later runs replay it")
     group.addoption("--mockserver-upstream", metavar="URL", default=None,
-                    help="the real API that --mockserver-record forwards to")
+                    help="the real API that --mockserver-record forwards to (the SDKs keep your keys)")
+    group.addoption("--mockserver-replay-timing", metavar="recorded|none|xN", default="none",
+                    help="how fast recorded streams replay: none (at once, the default), recorded, or xN")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("mockserver_record") and not config.getoption("mockserver_upstream"):
+        raise pytest.UsageError("--mockserver-record needs --mockserver-upstream URL (the real API to record)")
     config.addinivalue_line(
         "markers", f"{MARKER}(*paths): scenario files or directories (relative to the test file) that this test's "
                    "mock answers with, visible to this test only")
@@ -63,26 +70,50 @@ def mock(mockserver: "SessionServer", request: pytest.FixtureRequest,
          monkeypatch: pytest.MonkeyPatch) -> Iterator["MockHandle"]:
     """This test's handle: `scenario()`, `requests()`, `reply()`, `fail()`, `slow_stream()`, `dying_stream()`.
 
-    While the test runs, the SDKs' environment variables point at the mock with this test's key.
+    While the test runs, the SDKs' environment variables point at the mock with this test's key. A test with
+    recordings (or one being recorded) gets a server of its own.
     """
-    from .testing import MockHandle
+    from .testing import MockHandle, SessionServer
     from .testing.handle import new_test_id
+    from .testing.recordings import plan_for
 
-    node = request.node
-    handle = MockHandle(mockserver, new_test_id(node.nodeid, node.name))
+    node, config = request.node, request.config
+    upstream = config.getoption("mockserver_upstream")
+    plan = plan_for(Path(node.path), node.name, node.nodeid, config.getoption("mockserver_record"))
+    node.stash[PLAN] = plan
+    if plan is not None and plan.mode == "missing":
+        pytest.fail(plan.missing_message(), pytrace=False)
+    own = None
+    if plan is not None:
+        if plan.mode == "record":
+            plan.start()
+        own = SessionServer.start(spec=mockserver.mock.spec if mockserver.mock is not None else None,
+                                  **plan.server_settings(upstream, config.getoption("mockserver_replay_timing")))
+    handle = MockHandle(own or mockserver, new_test_id(node.nodeid, node.name), own_server=own is not None,
+                        real_keys=plan is not None and plan.mode == "record")
+    node.stash[HANDLE] = handle
+    point_sdks_at(handle, monkeypatch)
+    try:
+        for path in marker_paths(node):
+            handle.scenario_file(path)
+        yield handle
+    finally:
+        if own is None:
+            handle.clear()
+        else:
+            own.close()
+            if plan.mode == "record":
+                plan.finish(upstream)
+
+
+def point_sdks_at(handle: "MockHandle", monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDKs' environment variables, for clients the code under test builds itself."""
     for name in CLEARED_ENV:
         monkeypatch.delenv(name, raising=False)
     for name, value in handle.env().items():
         monkeypatch.setenv(name, value)
     if any(os.environ.get(name) for name in PROXY_ENV):  # the loopback mock is never reached through a proxy
         monkeypatch.setenv("NO_PROXY", ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1,localhost"])))
-    node.stash[HANDLE] = handle
-    try:
-        for path in marker_paths(node):
-            handle.scenario_file(path)
-        yield handle
-    finally:
-        handle.clear()
 
 
 def marker_paths(node: pytest.Item) -> list[Path]:
@@ -157,7 +188,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         return
     from .testing.report import TITLE, journal_text
     try:
-        text = journal_text(handle.requests(), handle.test_id, handle.api_key)
+        text = journal_text(handle.requests(), handle, item.stash.get(PLAN, None))
     except Exception as exc:  # the report must never hide the test's own failure
         text = f"could not read the journal: {exc!r}"
     report.sections.append((TITLE, text))

@@ -26,8 +26,12 @@ _serial = itertools.count(1)
 def new_test_id(nodeid: str, name: str) -> str:
     """A readable id, unique to this run of one test: `test_refund-1a2b3c4d` (safe in headers and keys)."""
     digest = hashlib.blake2b(f"{_SESSION}:{next(_serial)}:{nodeid}".encode(), digest_size=4).hexdigest()
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:48] or "test"
-    return f"{slug}-{digest}"
+    return f"{slug(name)}-{digest}"
+
+
+def slug(name: str, limit: int = 48) -> str:
+    """`name` with only letters, digits, `_`, `.` and `-` (runs of anything else become one `-`)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:limit] or "test"
 
 
 class ScenarioRejected(ValueError):
@@ -35,11 +39,18 @@ class ScenarioRejected(ValueError):
 
 
 class MockHandle:
-    """What a test does with the mock; everything is visible to this test only."""
+    """What a test does with the mock; everything is visible to this test only.
 
-    def __init__(self, server: "SessionServer", test_id: str) -> None:
+    On a server of its own (`own_server`: recording or replaying), scenarios are the server's and the journal is
+    all the test's; while recording (`real_keys`), the SDKs keep the environment's keys, which the upstream needs.
+    """
+
+    def __init__(self, server: "SessionServer", test_id: str, *, own_server: bool = False,
+                 real_keys: bool = False) -> None:
         self.server = server
         self.test_id = test_id
+        self.scope = None if own_server else test_id
+        self.real_keys = real_keys
         self._names = itertools.count(1)
 
     # ------------------------------------------------------------------ where and who
@@ -65,9 +76,10 @@ class MockHandle:
         return self.server.gemini_base_url
 
     @property
-    def api_key(self) -> str:
-        """The key that ties a client's requests to this test: `sk-mock-test-<test id>`."""
-        return KEY_PREFIX + self.test_id
+    def api_key(self) -> str | None:
+        """The key that ties a client's requests to this test, `sk-mock-test-<test id>` (None while recording:
+        an SDK given None reads its key from the environment)."""
+        return None if self.real_keys else KEY_PREFIX + self.test_id
 
     @property
     def headers(self) -> dict[str, str]:
@@ -76,12 +88,12 @@ class MockHandle:
 
     def env(self) -> dict[str, str]:
         """The environment that points the SDKs, as the code under test builds them, at this test's mock."""
-        return {
-            "OPENAI_BASE_URL": self.openai_base_url, "OPENAI_API_KEY": self.api_key,
-            "ANTHROPIC_BASE_URL": self.anthropic_base_url, "ANTHROPIC_API_KEY": self.api_key,
-            "GOOGLE_GEMINI_BASE_URL": self.gemini_base_url, "GEMINI_API_KEY": self.api_key,
-            "GOOGLE_API_KEY": self.api_key,
-        }
+        urls = {"OPENAI_BASE_URL": self.openai_base_url, "ANTHROPIC_BASE_URL": self.anthropic_base_url,
+                "GOOGLE_GEMINI_BASE_URL": self.gemini_base_url}
+        if self.real_keys:
+            return urls
+        keys = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+        return {**urls, **dict.fromkeys(keys, KEY_PREFIX + self.test_id)}
 
     # ------------------------------------------------------------------ scenarios
 
@@ -94,7 +106,7 @@ class MockHandle:
             body, content_type = scenario.encode(), "application/yaml"
         else:
             body, content_type = json.dumps(scenario).encode(), "application/json"
-        params = {"scope": self.test_id, **({"source": source} if source else {})}
+        params = {**({"scope": self.scope} if self.scope else {}), **({"source": source} if source else {})}
         answer = self.server.control.post("/_mock/scenarios", params=params, content=body,
                                           headers={"content-type": content_type})
         if answer.status_code != 201:
@@ -109,13 +121,21 @@ class MockHandle:
 
     def scenarios(self) -> list[dict]:
         """This test's scenarios, as `GET /_mock/scenarios` describes them."""
-        answer = self.server.control.get("/_mock/scenarios", params={"scope": self.test_id})
+        if self.scope is None:  # the test's own server: its scenarios but the shipped ones
+            from ..settings import shipped
+            answer = self.server.control.get("/_mock/scenarios")
+            answer.raise_for_status()
+            return [s for s in answer.json()["data"] if not s["source"].startswith(str(shipped("scenarios")))]
+        answer = self.server.control.get("/_mock/scenarios", params={"scope": self.scope})
         answer.raise_for_status()
         return answer.json()["data"]
 
     def clear(self) -> None:
         """Remove this test's scenarios (and their sequence positions)."""
-        self.server.control.delete("/_mock/scenarios", params={"scope": self.test_id}).raise_for_status()
+        if self.scope is None:
+            self.server.control.post("/_mock/scenarios/reset").raise_for_status()
+        else:
+            self.server.control.delete("/_mock/scenarios", params={"scope": self.scope}).raise_for_status()
 
     def reply(self, text: str | None = None, *, match: dict | None = None, name: str | None = None,
               **reply: Any) -> str:
@@ -184,7 +204,8 @@ class MockHandle:
         if unknown:
             raise TypeError(f"unknown journal filter(s) {', '.join(sorted(unknown))}; "
                             f"known: {', '.join(JOURNAL_FILTERS)}")
-        params = {"test_id": self.test_id, **{k: str(v) for k, v in filters.items() if v is not None}}
+        params = {**({"test_id": self.scope} if self.scope else {}),
+                  **{k: str(v) for k, v in filters.items() if v is not None}}
         answer = self.server.control.get("/_mock/requests", params=params)
         answer.raise_for_status()
         return answer.json()["data"]

@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .handle import MockHandle
+    from .recordings import Plan
 
 TITLE = "mockserver journal"
 
 
-def journal_text(entries: list[dict], test_id: str, api_key: str) -> str:
+def journal_text(entries: list[dict], handle: "MockHandle", plan: "Plan | None" = None) -> str:
     """The report section of one test."""
+    lines = [_recording_line(plan, handle)] if plan is not None else []
     if not entries:
-        return (f"No request of this test reached the mock. Requests belong to the test by the key {api_key} "
-                f"(what the mock fixture puts in OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY) or the "
-                f"header X-Test-Id: {test_id}; a client with another key or base URL talks to someone else.")
-    lines = [f"{len(entries)} request(s) of test id {test_id}, oldest first:"]
+        lines.append("No request of this test reached the mock. " + _belonging(handle))
+        return "\n".join(lines)
+    lines.append(f"{len(entries)} request(s) of test id {handle.test_id}, oldest first:")
     for number, entry in enumerate(entries, 1):
         lines.append(f"{number}. {_request_line(entry)}")
         lines.extend(f"     {line}" for line in _why(entry))
     return "\n".join(lines)
+
+
+def _recording_line(plan: "Plan", handle: "MockHandle") -> str:
+    if plan.mode == "record":
+        return f"Recording to {plan.folder} through {handle.url} (a server of this test's own)."
+    return (f"Replaying {plan.folder} (strict: a request no recording matches gets a 404 naming the nearest). "
+            f"To record again: {plan.how_to_record()}")
+
+
+def _belonging(handle: "MockHandle") -> str:
+    if handle.scope is None:
+        return f"The SDKs' base URLs pointed at {handle.url}; a client with another base URL talks to someone else."
+    return (f"Requests belong to the test by the key {handle.api_key} (what the mock fixture puts in "
+            f"OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY) or the header X-Test-Id: {handle.test_id}; "
+            "a client with another key or base URL talks to someone else.")
 
 
 def _request_line(entry: dict) -> str:
