@@ -24,7 +24,7 @@ from .tasks.store import TaskStore
 
 # Response headers a browser app may read: request ids, retry hints and the rate-limit windows.
 EXPOSED_HEADERS = ["x-request-id", "request-id", "openai-processing-ms", "retry-after", "retry-after-ms",
-                   "x-should-retry",
+                   "x-should-retry", "x-mock-violations",
                    *(f"x-ratelimit-{part}-{unit}" for part in ("limit", "remaining", "reset")
                      for unit in ("requests", "tokens")),
                    *(f"anthropic-ratelimit-{unit}-{part}" for unit in ("requests", "tokens")
@@ -40,6 +40,9 @@ class MockServer:
         state = State()
         self.services = Services(settings=settings, spec=self.spec, state=state,
                                  tasks=TaskStore(state.jobs, speed=settings.task_speed), started_at=time.time())
+        if settings.upstream:  # before the scenarios: it makes the recording directory they may load
+            from .proxy import Proxy
+            self.services.proxy = Proxy(self.services)
         self.services.scenarios = ScenarioEngine(self.spec.operations, state.counters,
                                                  settings.scenario_directories(), seed=settings.seed)
         self.bindings = bind(self.spec.operations)
@@ -65,6 +68,8 @@ class MockServer:
                 await self._serve(scope, receive, send)
         elif kind == "lifespan":
             await _lifespan(receive, send)
+            if self.services.proxy is not None:
+                await self.services.proxy.aclose()
 
     async def _serve(self, scope: dict, receive: Any, send: Any) -> None:
         if admin.is_admin(scope["path"]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                        help="info logs one line per request; debug adds why each answer was chosen")
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
+    _proxy_args(serve)
 
     routes = sub.add_parser("routes", help="list the operations the spec defines")
     _spec_arg(routes)
@@ -63,6 +65,29 @@ def build_parser() -> argparse.ArgumentParser:
     _spec_arg(check)
     _scenario_args(check)
     return parser
+
+
+def _proxy_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("record and replay")
+    group.add_argument("--upstream", metavar="URL",
+                       help="forward every request no scenario answers to this base URL (the real gateway) and "
+                            "check its answers against the spec")
+    group.add_argument("--upstream-timeout", type=float, default=600.0, metavar="SECONDS",
+                       help="how long the upstream may stay silent, before its answer or between events (default 600)")
+    group.add_argument("--record", type=Path, metavar="DIR",
+                       help="with --upstream: write each forwarded exchange into DIR as scenario YAML")
+    group.add_argument("--record-mode", choices=["new", "all"], default="new",
+                       help="new: recordings already in DIR answer and only the rest is recorded (default); "
+                            "all: forward and record everything again")
+    group.add_argument("--redact", action="append", default=[], metavar="HEADER|$.JSON.PATH",
+                       help="also keep this response header or JSON path out of recordings (repeatable); keys, "
+                            "cookies and ?key= never reach them")
+    group.add_argument("--replay-timing", default="recorded", metavar="recorded|none|x<FACTOR>",
+                       help="recorded stream events: with their recorded delays (default), at once, or x<FACTOR> "
+                            "times as fast (x10)")
+    group.add_argument("--strict", action="store_true",
+                       help="a request no scenario or recording answers gets a 404 naming the nearest recordings "
+                            "and why each did not match, instead of the default answer")
 
 
 def _spec_arg(parser: argparse.ArgumentParser) -> None:
@@ -80,11 +105,15 @@ def _scenario_args(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `mockserver` console script."""
     args = build_parser().parse_args(argv)
-    if args.command == "serve":
-        return serve(args)
-    if args.command == "routes":
-        return routes(args)
-    return check(args)
+    try:
+        if args.command == "serve":
+            return serve(args)
+        if args.command == "routes":
+            return routes(args)
+        return check(args)
+    except BrokenPipeError:  # `mockserver routes | head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -94,10 +123,16 @@ def serve(args: argparse.Namespace) -> int:
     from .app import MockServer, create_app
 
     logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT, datefmt=LOG_DATE_FORMAT, stream=sys.stderr)
+    problem = proxy_problem(args)
+    if problem:
+        print(f"mockserver serve: {problem}", file=sys.stderr)
+        return 2
     settings = Settings(host=args.host, port=args.port, spec_path=args.spec, scenario_dirs=tuple(args.scenarios),
                         default_scenarios=args.default_scenarios, seed=args.seed, api_keys=tuple(args.api_keys),
                         log_level=args.log_level, quiet=args.quiet, task_speed=args.task_speed,
-                        cors_origins=tuple(args.cors_origins))
+                        cors_origins=tuple(args.cors_origins), upstream=args.upstream,
+                        upstream_timeout=args.upstream_timeout, record_dir=args.record, record_mode=args.record_mode,
+                        redact=tuple(args.redact), replay_timing=args.replay_timing, strict=args.strict)
     from .scenarios.engine import ScenarioLoadError
 
     try:
@@ -110,6 +145,9 @@ def serve(args: argparse.Namespace) -> int:
           f"{answered} with handlers)", file=sys.stderr)
     for line in scenario_summary(server.scenarios):
         print(f"mockserver: {line}", file=sys.stderr)
+    if settings.upstream:
+        recording = f"; recording into {settings.record_dir} (mode {settings.record_mode})" if settings.record_dir else ""
+        print(f"mockserver: forwarding what no scenario answers to {settings.upstream}{recording}", file=sys.stderr)
     origins = ", ".join(settings.cors_origins) or "any origin"
     print(f"mockserver: listening on http://{args.host}:{args.port} (CORS: {origins})", file=sys.stderr, flush=True)
     import gc
@@ -118,6 +156,29 @@ def serve(args: argparse.Namespace) -> int:
     gc.set_threshold(GC_THRESHOLD, 50, 100)
     uvicorn.run(create_app(server=server), host=args.host, port=args.port, **UVICORN_OPTIONS)
     return 0
+
+
+def proxy_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the record-and-replay options (None: nothing)."""
+    from urllib.parse import urlsplit
+
+    from .settings import parse_replay_timing
+
+    if args.upstream is not None:
+        parts = urlsplit(args.upstream)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return f"--upstream must be an http(s) base URL such as https://api.example.com, not {args.upstream!r}"
+    if args.record is not None and args.upstream is None:
+        return "--record needs --upstream (the server whose answers are recorded)"
+    if args.upstream_timeout <= 0:
+        return f"--upstream-timeout must be above 0 seconds, not {args.upstream_timeout:g}"
+    if args.strict and args.upstream is not None:
+        return "--strict is for replay without an upstream (with --upstream, unanswered requests are forwarded)"
+    try:
+        parse_replay_timing(args.replay_timing)
+    except ValueError as exc:
+        return f"--replay-timing: {exc}"
+    return None
 
 
 def scenario_summary(engine: "ScenarioEngine") -> list[str]:

@@ -103,6 +103,8 @@ def test_the_plugin_turns_off_and_names_a_missing_server(pytester: pytest.Pytest
     nowhere = pytester.runpytest_subprocess("--mockserver-url=http://127.0.0.1:9")
     nowhere.assert_outcomes(errors=1)
     nowhere.stdout.fnmatch_lines(["*no mock server answers at http://127.0.0.1:9*start one with `mockserver serve`*"])
+    no_upstream = pytester.runpytest_subprocess("--mockserver-record")
+    no_upstream.stderr.fnmatch_lines(["*--mockserver-record needs --mockserver-upstream URL*"])
 
 
 def test_importing_the_plugin_loads_no_server() -> None:
@@ -117,3 +119,87 @@ def test_importing_the_plugin_loads_no_server() -> None:
 def test_helpers_match_every_conversation_operation(spec) -> None:
     conversing = {op.handler_name for op in spec.operations if op.handler_name in conversations()}
     assert set(CONVERSATIONS) == conversing
+
+
+RECORDED_SUITE = """
+import os
+
+import openai
+
+
+def test_story(mock):
+    client = openai.OpenAI()                      # built from the environment, as the code under test does
+    reply = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Tell me a story"}])
+    assert reply.choices[0].message.content == "Once upon a time, a test passed."
+    chunks = client.chat.completions.create(model="gpt-4o", stream=True,
+                                            messages=[{"role": "user", "content": "Stream a poem"}])
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "Roses are red."
+    assert [(e["operation"], e["status"]) for e in mock.requests()] == [("createChatCompletion", 200)] * 2
+
+
+def test_changed(openai_client):
+    prompt = "Name a river" + os.environ.get("CHANGE", "")
+    openai_client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": prompt}])
+
+
+def test_scripted(mock, openai_client):
+    mock.reply("Scripted.")
+    reply = openai_client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
+    assert reply.choices[0].message.content == "Scripted."
+"""
+NEW_TEST = """
+
+def test_new(openai_client):
+    openai_client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "new"}])
+"""
+UPSTREAM_SCENARIOS = """
+- name: story
+  match: {message: story}
+  reply: {text: "Once upon a time, a test passed."}
+- name: poem
+  match: {message: poem}
+  reply: {text: "Roses are red."}
+"""
+
+
+def test_record_then_replay_without_the_upstream(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run with --mockserver-record goes through the proxy to the upstream and writes each test's folder; the
+    next run replays it with the upstream gone; a changed request or a test without a recording fails, saying
+    how to record."""
+    from conftest import start_server
+
+    upstream, stop_upstream = start_server()
+    httpx.post(upstream.url + "/_mock/scenarios", content=UPSTREAM_SCENARIOS).raise_for_status()
+    pytester.makeini(INI)
+    pytester.makepyfile(test_recorded=RECORDED_SUITE)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-live-key-of-the-user")  # recording keeps the user's key
+    try:
+        recorded = pytester.runpytest_subprocess("--mockserver-record", f"--mockserver-upstream={upstream.url}")
+        forwarded = [e["test_id"] for e in httpx.get(upstream.url + "/_mock/requests").json()["data"]]
+    finally:
+        stop_upstream()
+    recorded.assert_outcomes(passed=3)
+    assert len(forwarded) == 3  # the story, the poem, the river; the scripted reply never left the mock
+    folder = pytester.path / "recordings" / "test_recorded"
+    files = {p.relative_to(folder).as_posix() for p in folder.rglob("*.yaml")}
+    assert {f for f in files if f.endswith("/recorded.yaml")} == {
+        "test_story/recorded.yaml", "test_changed/recorded.yaml", "test_scripted/recorded.yaml"}
+    assert len([f for f in files if f.startswith("test_story/createChatCompletion-gpt-4o-")]) == 2
+    assert not any("sk-live-key-of-the-user" in p.read_text() for p in folder.rglob("*.yaml"))
+
+    pytester.makepyfile(test_recorded=RECORDED_SUITE + NEW_TEST)
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.setenv("CHANGE", " please")
+    replayed = pytester.runpytest_subprocess()
+    replayed.assert_outcomes(passed=2, failed=1, errors=1)
+    replayed.stdout.fnmatch_lines([
+        "*NotFoundError: Error code: 404 - No recording or scenario answers POST /v1/chat/completions*"
+        "'Name a river please' does not equals 'Name a river'*",
+        "*- mockserver journal -*",
+        "Replaying */recordings/test_recorded/test_changed (strict: *). To record again: "
+        "pytest --mockserver-record --mockserver-upstream URL 'test_recorded.py::test_changed'",
+    ], consecutive=False)
+    replayed.stdout.fnmatch_lines([
+        "*no recording of this test in */recordings/test_recorded/test_new (its module has recordings, so it "
+        "replays them); record it against the real API with: "
+        "pytest --mockserver-record --mockserver-upstream URL 'test_recorded.py::test_new'"])

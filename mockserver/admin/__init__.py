@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import assets, control
+from . import assets, control, recordings
 
 if TYPE_CHECKING:
     from ..core.services import Services
@@ -32,6 +32,7 @@ def routes(services: "Services") -> list[Route]:
 
     return [
         *assets.routes(),
+        *recordings.routes(services),
         *control.routes(services),
         Route("/_mock/health", health, methods=["GET"]),
         Route("/_x-steady/health", health, methods=["GET"]),

@@ -227,6 +227,22 @@ class ScenarioEngine:
         return Decision(DEFAULT, "default", considered=len(every),
                         misses=lambda: nearest([evaluate(s, view, complete=True) for s in every]))
 
+    def no_match(self, ctx: "RequestContext") -> MockError:
+        """`--strict`: the 404 for a request no scenario answers, naming the nearest of yours and why each missed."""
+        op = ctx.operation
+        index = self.index.get(op.operation_id)
+        view = RequestView(ctx)
+        own = self.scoped.get(request_test_id(ctx.headers, ctx.api_key) or "", []) if self.scoped else []
+        candidates = own + (index.all if index is not None else [])
+        found = nearest([evaluate(s, view, complete=True) for s in candidates if not s.shipped])
+        where = f"{ctx.method} {ctx.path} ({op.operation_id})"
+        if not found:
+            text = f"No recording or scenario answers {where}: none of yours is written for this operation."
+        else:
+            reasons = "; ".join(f"'{m['scenario']}': {', '.join(m['failed'])}" for m in found)
+            text = f"No recording or scenario answers {where}. Nearest: {reasons}."
+        return MockError(404, text + " (--strict: no default answer)", code="no_matching_recording")
+
     async def _named(self, ctx: "RequestContext", named: str, own: list[Scenario] | None = None) -> Decision | None:
         scenario = next((s for s in own if s.name == named), None) if own else None
         scenario = scenario or self.by_name.get(named)

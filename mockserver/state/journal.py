@@ -45,13 +45,13 @@ class JournalEntry:
     """One answered request, kept as the pipeline left it (cheap to record, turned into JSON when read)."""
 
     __slots__ = ("id", "time", "method", "path", "query_string", "operation", "headers", "raw_body", "form",
-                 "status", "answered_by", "elapsed_ms", "request_id", "scenario", "skipped", "misses", "test_id",
-                 "_json")
+                 "status", "answered_by", "elapsed_ms", "request_id", "scenario", "skipped", "misses", "proxy",
+                 "test_id", "_json")
 
     def __init__(self, *, method: str, path: str, query_string: bytes, operation: str | None,
                  headers: dict[str, str], raw_body: bytes, form: Any, status: int, answered_by: str,
                  elapsed_ms: float, request_id: str, scenario: dict | None = None, skipped: dict | None = None,
-                 misses: Any = None, test_id: str | None = None) -> None:
+                 misses: Any = None, proxy: dict | None = None, test_id: str | None = None) -> None:
         self.id = 0
         self.time = time.time()
         self.method, self.path, self.query_string, self.operation = method, path, query_string, operation
@@ -60,6 +60,7 @@ class JournalEntry:
         self.form = form
         self.status, self.answered_by, self.elapsed_ms, self.request_id = status, answered_by, elapsed_ms, request_id
         self.scenario, self.skipped, self.misses = scenario, skipped, misses
+        self.proxy = proxy  # a forwarded request's account, filled in while its answer streams
         self.test_id = test_id if test_id is not None else headers.get(TEST_ID_HEADER)
         self._json: dict | None = None
         if len(raw_body) > BODY_LIMIT:
@@ -93,6 +94,8 @@ class JournalEntry:
             entry["scenario_skipped"] = self.skipped
         if self.misses:
             entry["nearest_scenarios"] = self.misses() if callable(self.misses) else self.misses
+        if self.proxy is not None:
+            entry["proxy"] = self.proxy
         self._json = entry
         return entry
 
