@@ -1,5 +1,10 @@
 """The pytest plugin as a user meets it: small suites run by `pytester` in their own pytest processes, with
-the plugin loaded from the package's entry point."""
+the plugin loaded from the package's entry point.
+
+`pytester` drops the modules first imported during its test from `sys.modules`; code of this process that goes on
+using them afterwards breaks (httpx no longer recognises httpcore's errors, and the proxy tests fail). So the
+servers these tests need run as `mockserver serve` processes, and httpx makes a request before any test here.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cli_helpers import cli_server
 
 from mockserver.dialects import conversations
 from mockserver.testing.handle import CONVERSATIONS
@@ -22,6 +28,12 @@ asyncio_default_fixture_loop_scope = function
 addopts = -p no:cacheprovider -p no:schemathesis -p no:hypothesispytest -p no:anyio
 """
 PASSED, FAILED = 10, 2
+
+
+@pytest.fixture(scope="module", autouse=True)
+def imported_before_pytester(server) -> None:
+    """The session server and a real httpx request: every module they need is imported before pytester looks."""
+    httpx.get(server.url + "/_mock/health").raise_for_status()
 
 
 @pytest.fixture
@@ -51,13 +63,14 @@ def check_reports(result: pytest.RunResult) -> None:
     assert result.stdout.str().count("- mockserver journal -") == FAILED
 
 
-def test_a_users_suite_against_a_server_given_by_url(suite: pytest.Pytester, server) -> None:
+def test_a_users_suite_against_a_server_given_by_url(suite: pytest.Pytester, tmp_path: Path) -> None:
     """Default replies, per-test scenarios that do not leak, SDK retries, env-built and async clients, marker
     files, streams and the report section, all against one server the suite did not start."""
-    result = suite.runpytest_subprocess(f"--mockserver-url={server.url}")
+    with cli_server("--quiet", cwd=tmp_path) as external:
+        result = suite.runpytest_subprocess(f"--mockserver-url={external.url}")
+        journal = httpx.get(external.url + "/_mock/requests", params={"path": "/v1/chat/completions"}).json()["data"]
     result.assert_outcomes(passed=PASSED, failed=FAILED)
     check_reports(result)
-    journal = httpx.get(server.url + "/_mock/requests", params={"path": "/v1/chat/completions"}).json()["data"]
     ids = {e["test_id"] for e in journal if (e["test_id"] or "").startswith("test_a_scenario_for_this_test-")}
     assert len(ids) == 1
 
@@ -162,22 +175,18 @@ UPSTREAM_SCENARIOS = """
 """
 
 
-def test_record_then_replay_without_the_upstream(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_record_then_replay_without_the_upstream(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
     """A run with --mockserver-record goes through the proxy to the upstream and writes each test's folder; the
     next run replays it with the upstream gone; a changed request or a test without a recording fails, saying
     how to record."""
-    from conftest import start_server
-
-    upstream, stop_upstream = start_server()
-    httpx.post(upstream.url + "/_mock/scenarios", content=UPSTREAM_SCENARIOS).raise_for_status()
     pytester.makeini(INI)
     pytester.makepyfile(test_recorded=RECORDED_SUITE)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-live-key-of-the-user")  # recording keeps the user's key
-    try:
+    with cli_server("--quiet", cwd=tmp_path) as upstream:
+        httpx.post(upstream.url + "/_mock/scenarios", content=UPSTREAM_SCENARIOS).raise_for_status()
         recorded = pytester.runpytest_subprocess("--mockserver-record", f"--mockserver-upstream={upstream.url}")
-        forwarded = [e["test_id"] for e in httpx.get(upstream.url + "/_mock/requests").json()["data"]]
-    finally:
-        stop_upstream()
+        forwarded = httpx.get(upstream.url + "/_mock/requests").json()["data"]
     recorded.assert_outcomes(passed=3)
     assert len(forwarded) == 3  # the story, the poem, the river; the scripted reply never left the mock
     folder = pytester.path / "recordings" / "test_recorded"
