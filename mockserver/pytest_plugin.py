@@ -73,22 +73,16 @@ def mock(mockserver: "SessionServer", request: pytest.FixtureRequest,
     While the test runs, the SDKs' environment variables point at the mock with this test's key. A test with
     recordings (or one being recorded) gets a server of its own.
     """
-    from .testing import MockHandle, SessionServer
+    from .testing import MockHandle
     from .testing.handle import new_test_id
     from .testing.recordings import plan_for
 
     node, config = request.node, request.config
-    upstream = config.getoption("mockserver_upstream")
     plan = plan_for(Path(node.path), node.name, node.nodeid, config.getoption("mockserver_record"))
     node.stash[PLAN] = plan
     if plan is not None and plan.mode == "missing":
         pytest.fail(plan.missing_message(), pytrace=False)
-    own = None
-    if plan is not None:
-        if plan.mode == "record":
-            plan.start()
-        own = SessionServer.start(spec=mockserver.mock.spec if mockserver.mock is not None else None,
-                                  **plan.server_settings(upstream, config.getoption("mockserver_replay_timing")))
+    own = own_server(plan, mockserver, config) if plan is not None else None
     handle = MockHandle(own or mockserver, new_test_id(node.nodeid, node.name), own_server=own is not None,
                         real_keys=plan is not None and plan.mode == "record")
     node.stash[HANDLE] = handle
@@ -103,7 +97,18 @@ def mock(mockserver: "SessionServer", request: pytest.FixtureRequest,
         else:
             own.close()
             if plan.mode == "record":
-                plan.finish(upstream)
+                plan.finish(config.getoption("mockserver_upstream"))
+
+
+def own_server(plan: "Plan", session: "SessionServer", config: pytest.Config) -> "SessionServer":
+    """The server a test has to itself while it is recorded (through the upstream) or replayed (strictly)."""
+    from .testing import SessionServer
+
+    if plan.mode == "record":
+        plan.start()
+    settings = plan.server_settings(config.getoption("mockserver_upstream"),
+                                    config.getoption("mockserver_replay_timing"))
+    return SessionServer.start(spec=session.mock.spec if session.mock is not None else None, **settings)
 
 
 def point_sdks_at(handle: "MockHandle", monkeypatch: pytest.MonkeyPatch) -> None:
