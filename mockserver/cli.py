@@ -1,4 +1,4 @@
-"""`mockserver serve | routes | check | --version` (also `python -m mockserver`)."""
+"""`mockserver serve | routes | check | contract | --version` (also `python -m mockserver`)."""
 
 from __future__ import annotations
 
@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate the spec (and its examples) and the scenarios; exit 1 on problems")
     _spec_arg(check)
     _scenario_args(check)
+
+    from .contract.command import add_arguments
+    contract = sub.add_parser("contract", help="check a gateway (or the mock) against the spec, streams included; "
+                                               "exit 1 on violations, 2 on usage errors")
+    add_arguments(contract)
     return parser
 
 
@@ -110,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
             return serve(args)
         if args.command == "routes":
             return routes(args)
+        if args.command == "contract":
+            from .contract.command import main as contract
+            return contract(args)
         return check(args)
     except BrokenPipeError:  # `mockserver routes | head`: the reader left, which is fine
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

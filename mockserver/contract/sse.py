@@ -35,7 +35,8 @@ class SseParser:
 
     _text: str = ""
     _pending_cr: bool = False
-    _decoder: codecs.IncrementalDecoder = field(default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
+    _decoder: codecs.IncrementalDecoder = field(
+        default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
     _data: list[str] = field(default_factory=list)
     _event: str | None = None
     _id: str | None = None
