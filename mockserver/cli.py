@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cors-origin", action="append", default=[], dest="cors_origins", metavar="ORIGIN",
                        help="allow browser calls from this origin only, e.g. http://localhost:3000 (repeatable); "
                             "by default every origin is allowed")
+    serve.add_argument("--state", default=os.environ.get("MOCKSERVER_STATE") or None, metavar="URL",
+                       help="share stored responses, jobs, scenario state, rate limits and the journal with every "
+                            "process given the same Redis, e.g. redis://127.0.0.1:6379/0 (default: $MOCKSERVER_STATE, "
+                            "else kept in this process)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="worker processes on one port (default 1); more than one needs --state")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                        help="info logs one line per request; debug adds why each answer was chosen")
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
@@ -140,7 +146,12 @@ def serve(args: argparse.Namespace) -> int:
                         log_level=args.log_level, quiet=args.quiet, task_speed=args.task_speed,
                         cors_origins=tuple(args.cors_origins), upstream=args.upstream,
                         upstream_timeout=args.upstream_timeout, record_dir=args.record, record_mode=args.record_mode,
-                        redact=tuple(args.redact), replay_timing=args.replay_timing, strict=args.strict)
+                        redact=tuple(args.redact), replay_timing=args.replay_timing, strict=args.strict,
+                        state=args.state, workers=args.workers)
+    problem = state_problem(settings)
+    if problem:
+        print(f"mockserver: not starting: {problem}", file=sys.stderr)
+        return 1
     from .scenarios.engine import ScenarioLoadError
 
     try:
@@ -157,13 +168,54 @@ def serve(args: argparse.Namespace) -> int:
         recording = f"; recording into {settings.record_dir} (mode {settings.record_mode})" if settings.record_dir else ""
         print(f"mockserver: forwarding what no scenario answers to {settings.upstream}{recording}", file=sys.stderr)
     origins = ", ".join(settings.cors_origins) or "any origin"
-    print(f"mockserver: listening on http://{args.host}:{args.port} (CORS: {origins})", file=sys.stderr, flush=True)
-    import gc
-    gc.collect()
-    gc.freeze()  # the spec, validators and tables live for good: keep them out of every collection
-    gc.set_threshold(GC_THRESHOLD, 50, 100)
+    print(f"mockserver: state: {server.state.describe()}", file=sys.stderr)
+    workers = f", {settings.workers} workers" if settings.workers > 1 else ""
+    print(f"mockserver: listening on http://{args.host}:{args.port}{workers} (CORS: {origins})", file=sys.stderr,
+          flush=True)
+    if settings.workers > 1:
+        from . import workers as worker_processes
+        del server  # each worker builds its own
+        worker_processes.export(settings)
+        uvicorn.run(worker_processes.FACTORY, factory=True, workers=settings.workers, host=args.host,
+                    port=args.port, **UVICORN_OPTIONS)
+        return 0
+    tune_gc()
     uvicorn.run(create_app(server=server), host=args.host, port=args.port, **UVICORN_OPTIONS)
     return 0
+
+
+def tune_gc() -> None:
+    """Collect less often: the spec, validators and tables live for good, a request frees what it allocates."""
+    import gc
+    gc.collect()
+    gc.freeze()  # keep the long-lived objects out of every collection
+    gc.set_threshold(GC_THRESHOLD, 50, 100)
+
+
+def state_problem(settings: Settings) -> str | None:
+    """Why the state the settings name cannot serve (workers without a shared store, Redis unreachable)."""
+    if settings.workers < 1:
+        return "--workers must be at least 1"
+    if settings.workers > 1 and settings.state in (None, "", "memory"):
+        return (f"--workers {settings.workers} needs --state redis://HOST:PORT/DB (or $MOCKSERVER_STATE): without "
+                "a shared store each worker would keep its own stored Responses (previous_response_id fails on "
+                "another worker), task jobs (a job submitted to one worker is 404 on the next), scenario "
+                "sequences and rate limits (counted per worker), scenarios added over /_mock/scenarios and "
+                "the request journal (each worker shows a fraction)")
+    if not settings.state or settings.state == "memory":
+        return None
+    if not settings.state.startswith(("redis://", "rediss://", "unix://")):
+        return f"--state {settings.state}: expected memory or a redis://, rediss:// or unix:// URL"
+    try:
+        from .state.redis import ping
+    except ImportError as exc:
+        return str(exc)
+    import asyncio
+    reason = asyncio.run(ping(settings.state))
+    if reason:
+        from .state.redis_conn import shown_url
+        return f"cannot reach Redis at {shown_url(settings.state)} ({reason}); start it, or leave out --state"
+    return None
 
 
 def proxy_problem(args: argparse.Namespace) -> str | None:

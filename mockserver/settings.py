@@ -29,6 +29,8 @@ class Settings:
     quiet: bool = False
     task_speed: float = 1.0
     cors_origins: tuple[str, ...] = ()
+    state: str | None = None  # where shared state lives: None (this process) or a redis:// URL
+    workers: int = 1
     # One directory *instead of* the shipped scenarios (older tests); prefer `scenario_dirs`.
     scenarios_dir: Path | None = None
     upstream: str | None = None          # forward what no scenario answers to this base URL

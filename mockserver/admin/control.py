@@ -9,8 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..core.errors import MockError
 from ..scenarios.loader import parse_upload
 from ..scenarios.model import Scenario
+from ..state.base import SCOPE_SEPARATOR
 
 if TYPE_CHECKING:
     from ..core.services import Services
@@ -23,6 +25,14 @@ def json(content: Any, status_code: int = 200) -> Response:
 
 def _error(status: int, message: str, **extra: Any) -> Response:
     return json({"error": {"message": message, **extra}}, status_code=status)
+
+
+async def mock_error(request: Request, exc: Exception) -> Response:
+    """A control route that needed shared state while it was away: its status (503) and message."""
+    assert isinstance(exc, MockError)
+    response = _error(exc.status, exc.message, code=exc.code)
+    response.headers.update(exc.headers or {})
+    return response
 
 
 def describe(scenario: Scenario) -> dict:
@@ -70,10 +80,10 @@ def routes(services: "Services") -> list[Route]:
     async def test_scenarios(request: Request, scope: str) -> Response:
         """A test's own scenarios (`?scope=<test id>`): they answer only that test's requests."""
         engine = services.scenarios
-        if not scope:
+        if not scope or SCOPE_SEPARATOR in scope:
             return _error(400, "scope must be a test id (the X-Test-Id value, or the <id> of an sk-mock-test-<id> key)")
         if request.method == "DELETE":
-            return json({"deleted": engine.remove_scope(scope), "scope": scope})
+            return json({"deleted": await engine.remove_scope(scope), "scope": scope})
         if request.method == "GET":
             return json({"object": "list", "data": [describe(s) for s in engine.of_scope(scope)], "scope": scope})
         return await add_scenarios(request, scope)
@@ -85,14 +95,14 @@ def routes(services: "Services") -> list[Route]:
         if errors or not found:
             return _error(400, "invalid scenario" if errors else "no scenario in the request body",
                           errors=[str(e) for e in errors])
-        services.scenarios.add(found, scope=scope)
+        await services.scenarios.add(found, scope=scope)
         return json({"added": [s.name for s in found], **({"scope": scope} if scope else {})}, status_code=201)
 
     async def one_scenario(request: Request) -> Response:
         engine, name = services.scenarios, request.path_params["name"]
         scope = request.query_params.get("scope")
         if scope:
-            if request.method == "DELETE" and engine.remove_scope(scope, name):
+            if request.method == "DELETE" and await engine.remove_scope(scope, name):
                 return json({"deleted": name, "scope": scope})
             found = [s for s in engine.of_scope(scope) if s.name == name]
             if not found:
@@ -102,20 +112,20 @@ def routes(services: "Services") -> list[Route]:
         if scenario is None:
             return _error(404, f"no scenario named '{name}'")
         if request.method == "DELETE":
-            engine.remove(name)
+            await engine.remove(name)
             return json({"deleted": name})
         positions = await state.counters.snapshot()
         return json({**describe(scenario), "state": positions.get(name, {})})
 
     async def reset_scenarios(request: Request) -> Response:
-        services.scenarios.reset()
+        await services.scenarios.reset()
         return json({"reset": True, "scenarios": len(services.scenarios.scenarios)})
 
     async def positions(request: Request) -> Response:
         if request.method == "GET":
             return json({"positions": await state.counters.snapshot()})
         if request.method == "DELETE":
-            state.counters.reset(request.query_params.get("scenario"), request.query_params.get("key"))
+            await state.counters.reset(request.query_params.get("scenario"), request.query_params.get("key"))
             return json({"reset": True})
         try:
             body = orjson.loads(await request.body())
@@ -129,7 +139,7 @@ def routes(services: "Services") -> list[Route]:
 
     async def reset_all(request: Request) -> Response:
         await state.journal.clear()
-        services.scenarios.reset()
+        await services.scenarios.reset()
         return json({"reset": True})
 
     return [

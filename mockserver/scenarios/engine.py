@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from collections.abc import Iterable
@@ -12,23 +13,24 @@ from ..core import tokens
 from ..core.errors import MockError
 from ..pipeline.select import DEFAULT, SCENARIO, Decision
 from ..settings import shipped
+from ..state.base import BaseScenarioSet, Codec, Overlay
 from ..state.journal import SECRET_HEADERS, redact, request_test_id
+from ..state.memory import ScenarioSet
 from .loader import LoadReport, load_dirs
 from .matcher import RequestView, Verdict, evaluate, quick_reject
-from .model import Scenario, ScenarioError, Step
+from .model import Scenario, ScenarioError, Step, build_scenarios
 from .reload import Watcher
 from .keys import key_of
 
 if TYPE_CHECKING:
     from ..core.context import RequestContext
     from ..spec.model import Operation
-    from ..state import ScenarioCounters
+    from ..state.base import BaseCounters
 
 log = logging.getLogger("mockserver.scenarios")
 HEADER = "x-mock-scenario"
 DEFAULT_DIR = shipped("scenarios")
 NEAREST = 3
-MAX_SCOPES = 10_000  # tests with scenarios of their own kept at once (the oldest are dropped beyond)
 WILDCARDS = set("*?[")
 
 
@@ -78,10 +80,15 @@ def literal_model(scenario: Scenario) -> str | None:
 
 
 class ScenarioEngine:
-    """The loaded scenarios (files plus ones added over the admin API), their index and their counters."""
+    """The loaded scenarios (files plus ones added over the admin API), their index and their counters.
 
-    def __init__(self, operations: Iterable["Operation"], counters: "ScenarioCounters",
-                 directories: list[Path] | None = None, seed: int = 0) -> None:
+    Run-time changes (add, remove, reset, a test's own scenarios) go through `changes`, the state's scenario
+    set: with a shared state every process serving it applies them before the call returns.
+    """
+
+    def __init__(self, operations: Iterable["Operation"], counters: "BaseCounters",
+                 directories: list[Path] | None = None, seed: int = 0,
+                 changes: BaseScenarioSet | None = None) -> None:
         self.operations = list(operations)
         self.counters = counters
         self.seed = seed
@@ -89,6 +96,9 @@ class ScenarioEngine:
         self.shadowed: list[str] = []
         self.added: list[Scenario] = []
         self.scoped: dict[str, list[Scenario]] = {}  # test id -> the scenarios added for that test only
+        self.removed: set[str] = set()
+        self.changes = changes if changes is not None else ScenarioSet()
+        self._syncing = asyncio.Lock()
         report = self._load()
         if report.errors:
             raise ScenarioLoadError(report)
@@ -96,6 +106,7 @@ class ScenarioEngine:
         self.watcher = Watcher(self.directories)
         self.last_reload_error: str | None = None
         self._reindex()
+        self.changes.watch(self._changed_elsewhere)
 
     @property
     def directory(self) -> Path | None:
@@ -109,8 +120,8 @@ class ScenarioEngine:
 
     @property
     def scenarios(self) -> list[Scenario]:
-        """Every active scenario: added ones shadow file ones of the same name."""
-        names = {s.name for s in self.added}
+        """Every active scenario: added ones shadow file ones of the same name; removed file ones are left out."""
+        names = {s.name for s in self.added} | self.removed
         return [s for s in self.from_files if s.name not in names] + self.added
 
     def _reindex(self) -> None:
@@ -125,61 +136,69 @@ class ScenarioEngine:
             if ranked:
                 self.index[op.operation_id] = OperationIndex(ranked)
 
-    def add(self, scenarios: list[Scenario], scope: str | None = None) -> None:
+    async def add(self, scenarios: list[Scenario], scope: str | None = None) -> None:
         """Add (or replace by name) scenarios at run time; with `scope`, for that test's requests only."""
-        if scope:
-            self._add_scoped(scenarios, scope)
-            return
-        names = {s.name for s in scenarios}
-        self.added = [s for s in self.added if s.name not in names] + scenarios
         for s in scenarios:
-            self.counters.reset(s.name)
-        self._reindex()
-
-    def _add_scoped(self, scenarios: list[Scenario], scope: str) -> None:
-        names = {s.name for s in scenarios}
-        kept = [s for s in self.scoped.pop(scope, []) if s.name not in names]
-        for s in scenarios:
-            s.scope = scope
-            self.counters.reset(s.counter)
-        # Selection order as for the server's own: priority, then the most specific, then the order added.
-        self.scoped[scope] = sorted(kept + scenarios, key=lambda s: (-s.priority, -s.match.size()))
-        while len(self.scoped) > MAX_SCOPES:
-            self.scoped.pop(next(iter(self.scoped)))
+            s.scope = scope or None
+            await self.counters.reset(s.counter)
+        await self.changes.add(scenarios)
+        await self.sync()
 
     def of_scope(self, scope: str) -> list[Scenario]:
-        """The scenarios added for one test."""
+        """The scenarios added for one test, in selection order."""
         return list(self.scoped.get(scope, []))
 
-    def remove_scope(self, scope: str, name: str | None = None) -> int:
+    async def remove_scope(self, scope: str, name: str | None = None) -> int:
         """Remove a test's scenarios (all, or the one named); how many were removed."""
-        mine = self.scoped.pop(scope, [])
-        gone = [s for s in mine if name is None or s.name == name]
-        if len(gone) < len(mine):
-            self.scoped[scope] = [s for s in mine if s.name != name]
-        for s in gone:
-            self.counters.reset(s.counter)
-        return len(gone)
+        for s in self.scoped.get(scope, []):
+            if name is None or s.name == name:
+                await self.counters.reset(s.counter)
+        removed = await self.changes.remove_scope(scope, name)
+        await self.sync()
+        return removed
 
-    def remove(self, name: str) -> bool:
-        """Remove a scenario (an added one, or a file one until the next reset or reload)."""
+    async def remove(self, name: str) -> bool:
+        """Remove a scenario (an added one, or a file one until the next reset)."""
         before = len(self.scenarios)
-        self.added = [s for s in self.added if s.name != name]
-        self.from_files = [s for s in self.from_files if s.name != name]
-        self.counters.reset(name)
-        self._reindex()
+        await self.counters.reset(name)
+        await self.changes.remove(name)
+        await self.sync()
         return len(self.scenarios) < before
 
-    def reset(self) -> None:
-        """Back to the files as they are on disk, with fresh state."""
-        self.added = []
-        self.scoped.clear()
-        self.counters.reset()
+    async def reset(self) -> None:
+        """Back to the files as they are on disk, with fresh state (tests' own scenarios gone too)."""
+        await self.counters.reset()
+        await self.changes.reset()
+        self._reload_files()
+        await self.sync()
+
+    async def sync(self) -> None:
+        """Apply the run-time changes as the state holds them."""
+        async with self._syncing:  # one at a time, so an older read never lands after a newer one
+            self._apply(await self.changes.load())
+
+    def _apply(self, overlay: Overlay) -> None:
+        self.added = [s for s in overlay.added if not s.scope]
+        scoped: dict[str, list[Scenario]] = {}
+        for s in overlay.added:
+            if s.scope:
+                scoped.setdefault(s.scope, []).append(s)
+        # A test's selection order is the server's: priority, then the most specific, then the order added.
+        self.scoped = {scope: sorted(own, key=lambda s: (-s.priority, -s.match.size()))
+                       for scope, own in scoped.items()}
+        self.removed = set(overlay.removed)
+        self._reindex()
+
+    async def _changed_elsewhere(self, files: bool) -> None:
+        if files:
+            self._reload_files()
+        await self.sync()
+
+    def _reload_files(self) -> None:
         report = self._load()
         if not report.errors:
             self.from_files, self.shadowed = report.scenarios, report.shadowed
         self.watcher.snapshot()
-        self._reindex()
 
     def reload_if_changed(self) -> None:
         """Reload the directories when a file changed; a broken edit keeps the last good set."""
@@ -383,4 +402,21 @@ def trace(decision: Decision, operation_id: str) -> list[str]:
     return lines
 
 
-__all__ = ["ScenarioEngine", "ScenarioLoadError", "ScenarioError", "check_directories", "DEFAULT_DIR"]
+def _dump(scenario: Scenario) -> dict:
+    return {"document": scenario.document, "source": scenario.source, "line": scenario.line,
+            "scope": scenario.scope}
+
+
+def _load_one(data: dict) -> Scenario:
+    found, errors = build_scenarios(data["document"], data["source"])
+    if errors or len(found) != 1:
+        raise ValueError(f"a shared scenario no longer loads: {'; '.join(map(str, errors)) or 'not one scenario'}")
+    found[0].line = data["line"]
+    found[0].scope = data.get("scope")
+    return found[0]
+
+
+SCENARIO_CODEC = Codec(_dump, _load_one)  # how a shared state keeps scenarios added at run time
+
+
+__all__ = ["SCENARIO_CODEC", "ScenarioEngine", "ScenarioLoadError", "ScenarioError", "check_directories", "DEFAULT_DIR"]

@@ -12,6 +12,8 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from .base import BaseJournal
+
 LIMIT = 1000
 BODY_LIMIT = 64 * 1024
 SECRET_HEADERS = {"authorization", "x-api-key", "x-goog-api-key", "api-key", "proxy-authorization", "cookie",
@@ -110,7 +112,7 @@ class JournalEntry:
             return self.raw_body.decode("utf-8", errors="replace")
 
 
-class Journal:
+class Journal(BaseJournal):
     """The last `limit` requests, newest last."""
 
     def __init__(self, limit: int = LIMIT) -> None:
@@ -129,19 +131,25 @@ class Journal:
                     operation: str | None = None, status: int | None = None,
                     limit: int | None = None) -> list[dict]:
         """Entries as JSON, oldest first, filtered (`path` may end with `*`)."""
-        found = [e.to_json() for e in list(self.entries)]
-        if path:
-            found = [e for e in found if (e["path"].startswith(path[:-1]) if path.endswith("*") else e["path"] == path)]
-        if scenario:
-            found = [e for e in found if (e.get("scenario") or {}).get("name") == scenario]
-        if test_id:
-            found = [e for e in found if e.get("test_id") == test_id]
-        if operation:
-            found = [e for e in found if e.get("operation") == operation]
-        if status is not None:
-            found = [e for e in found if e["status"] == status]
-        return found[-limit:] if limit else found
+        return select([e.to_json() for e in list(self.entries)], path=path, scenario=scenario, test_id=test_id,
+                      operation=operation, status=status, limit=limit)
 
     async def clear(self) -> None:
         """Forget everything."""
         self.entries.clear()
+
+
+def select(found: list[dict], *, path: str | None, scenario: str | None, test_id: str | None,
+           operation: str | None, status: int | None, limit: int | None) -> list[dict]:
+    """The entries (JSON, oldest first) that pass the filters, the last `limit` of them."""
+    if path:
+        found = [e for e in found if (e["path"].startswith(path[:-1]) if path.endswith("*") else e["path"] == path)]
+    if scenario:
+        found = [e for e in found if (e.get("scenario") or {}).get("name") == scenario]
+    if test_id:
+        found = [e for e in found if e.get("test_id") == test_id]
+    if operation:
+        found = [e for e in found if e.get("operation") == operation]
+    if status is not None:
+        found = [e for e in found if e["status"] == status]
+    return found[-limit:] if limit else found

@@ -33,7 +33,7 @@ def start_in_thread(**settings: Any) -> tuple[str, "MockServer", Callable[[], No
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     mock = MockServer(Settings(port=port, **settings), spec=spec)
-    config = uvicorn.Config(mock, log_level="warning", log_config=None, access_log=False, lifespan="off",
+    config = uvicorn.Config(mock, log_level="warning", log_config=None, access_log=False, lifespan="on",
                             timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
