@@ -88,7 +88,9 @@ class MockHandle:
 
     def env(self) -> dict[str, str]:
         """The environment that points the SDKs, as the code under test builds them, at this test's mock."""
-        urls = {"OPENAI_BASE_URL": self.openai_base_url, "ANTHROPIC_BASE_URL": self.anthropic_base_url,
+        # OPENAI_API_BASE: what LangChain and LlamaIndex read first; ANTHROPIC_API_URL: LangChain's first choice.
+        urls = {"OPENAI_BASE_URL": self.openai_base_url, "OPENAI_API_BASE": self.openai_base_url,
+                "ANTHROPIC_BASE_URL": self.anthropic_base_url, "ANTHROPIC_API_URL": self.anthropic_base_url,
                 "GOOGLE_GEMINI_BASE_URL": self.gemini_base_url}
         if self.real_keys:
             return urls
