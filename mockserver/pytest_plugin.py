@@ -73,7 +73,7 @@ def mock(mockserver: "SessionServer", request: pytest.FixtureRequest,
     While the test runs, the SDKs' environment variables point at the mock with this test's key. A test with
     recordings (or one being recorded) gets a server of its own.
     """
-    from .testing import MockHandle
+    from .testing import MockHandle, ScenarioRejected
     from .testing.handle import new_test_id
     from .testing.recordings import plan_for
 
@@ -89,7 +89,13 @@ def mock(mockserver: "SessionServer", request: pytest.FixtureRequest,
     point_sdks_at(handle, monkeypatch)
     try:
         for path in marker_paths(node):
-            handle.scenario_file(path)
+            rejected = None
+            try:
+                handle.scenario_file(path)
+            except ScenarioRejected as exc:
+                rejected = str(exc)
+            if rejected is not None:
+                pytest.fail(f"@pytest.mark.{MARKER}: the mock rejected {path}:\n{rejected}", pytrace=False)
         yield handle
     finally:
         if own is None:
@@ -98,6 +104,14 @@ def mock(mockserver: "SessionServer", request: pytest.FixtureRequest,
             own.close()
             if plan.mode == "record":
                 plan.finish(config.getoption("mockserver_upstream"))
+
+
+@pytest.fixture(autouse=True)
+def _mockserver_marked(request: pytest.FixtureRequest) -> None:
+    """A test with `mockserver_scenarios` gets the `mock` fixture even if it does not ask for it (so its
+    scenarios load and the SDKs' environment points at them)."""
+    if "mock" not in request.fixturenames and request.node.get_closest_marker(MARKER) is not None:
+        request.getfixturevalue("mock")
 
 
 def own_server(plan: "Plan", session: "SessionServer", config: pytest.Config) -> "SessionServer":
@@ -193,7 +207,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         return
     from .testing.report import TITLE, journal_text
     try:
-        text = journal_text(handle.requests(), handle, item.stash.get(PLAN, None))
+        entries = handle.requests()
+        if not entries and report.when == "setup":  # a fixture failed before any request: nothing to show
+            return
+        text = journal_text(entries, handle, item.stash.get(PLAN, None))
     except Exception as exc:  # the report must never hide the test's own failure
         text = f"could not read the journal: {exc!r}"
     report.sections.append((TITLE, text))

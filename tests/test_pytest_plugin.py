@@ -27,7 +27,7 @@ INI = """[pytest]
 asyncio_default_fixture_loop_scope = function
 addopts = -p no:cacheprovider -p no:schemathesis -p no:hypothesispytest -p no:anyio
 """
-PASSED, FAILED = 10, 2
+PASSED, FAILED, ERRORS = 11, 2, 1
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -61,6 +61,9 @@ def check_reports(result: pytest.RunResult) -> None:
         "sk-mock-test-test_fails_without_a_request-* or the header X-Test-Id: test_fails_without_a_request-*",
     ])
     assert result.stdout.str().count("- mockserver journal -") == FAILED
+    result.stdout.fnmatch_lines([
+        "@pytest.mark.mockserver_scenarios: the mock rejected */scenarios/broken.yaml:",
+        "*/scenarios/broken.yaml:3: scenario 'broken'.fault.status must be an error status (400-599), not 200*"])
 
 
 def test_a_users_suite_against_a_server_given_by_url(suite: pytest.Pytester, tmp_path: Path) -> None:
@@ -69,7 +72,7 @@ def test_a_users_suite_against_a_server_given_by_url(suite: pytest.Pytester, tmp
     with cli_server("--quiet", cwd=tmp_path) as external:
         result = suite.runpytest_subprocess(f"--mockserver-url={external.url}")
         journal = httpx.get(external.url + "/_mock/requests", params={"path": "/v1/chat/completions"}).json()["data"]
-    result.assert_outcomes(passed=PASSED, failed=FAILED)
+    result.assert_outcomes(passed=PASSED, failed=FAILED, errors=ERRORS)
     check_reports(result)
     ids = {e["test_id"] for e in journal if (e["test_id"] or "").startswith("test_a_scenario_for_this_test-")}
     assert len(ids) == 1
@@ -78,7 +81,7 @@ def test_a_users_suite_against_a_server_given_by_url(suite: pytest.Pytester, tmp
 def test_the_same_suite_under_xdist(suite: pytest.Pytester) -> None:
     """Two workers, each with its own in-process server: the same outcomes and report sections."""
     result = suite.runpytest_subprocess("-n", "2")
-    result.assert_outcomes(passed=PASSED, failed=FAILED)
+    result.assert_outcomes(passed=PASSED, failed=FAILED, errors=ERRORS)
     result.stdout.fnmatch_lines(["*created: 2/2 workers*"])
     check_reports(result)
 

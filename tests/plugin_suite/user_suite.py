@@ -1,5 +1,5 @@
-"""A user's suite, as the plugin's tests run it (copied in as test_user_suite.py): ten tests pass, the last two
-fail on purpose so their report sections can be checked."""
+"""A user's suite, as the plugin's tests run it (copied in as test_user_suite.py): eleven tests pass; one marker
+file is broken and the last two tests fail, on purpose, so their messages and report sections can be checked."""
 
 import httpx
 import anthropic
@@ -78,6 +78,16 @@ def test_marker_files(openai_client):
     assert ask(openai_client, "a module scenario") == "from the module file"
     assert ask(openai_client, "a function scenario") == "from the function file"
     assert ask(openai_client, "shared") == "the function's shared"
+
+
+@pytest.mark.mockserver_scenarios("scenarios/function.yaml")
+def test_marker_without_the_mock_fixture():
+    assert ask(openai.OpenAI(), "a function scenario") == "from the function file"
+
+
+@pytest.mark.mockserver_scenarios("scenarios/broken.yaml")
+def test_marker_with_a_broken_file():
+    pass
 
 
 class TestClassMarker:
