@@ -160,6 +160,14 @@ def _sdk(module: str, fixture: str, package: str) -> Any:
         pytest.skip(f"{fixture} needs the {package} package (pip install {package})")
 
 
+def _unpooled_async(http_client_class: Any) -> Any:
+    """An async HTTP client that keeps no idle connection: an async test's event loop closes with the test, and a
+    connection left open in it would be reported as an unclosed socket (an error under `-W error`)."""
+    import httpx
+
+    return http_client_class(limits=httpx.Limits(max_connections=100, max_keepalive_connections=0))
+
+
 @pytest.fixture
 def openai_client(mock: "MockHandle") -> Iterator[Any]:
     """`openai.OpenAI` bound to this test (skipped without the openai package)."""
@@ -171,8 +179,9 @@ def openai_client(mock: "MockHandle") -> Iterator[Any]:
 @pytest.fixture
 def async_openai_client(mock: "MockHandle") -> Any:
     """`openai.AsyncOpenAI` bound to this test (skipped without the openai package)."""
-    return _sdk("openai", "async_openai_client", "openai").AsyncOpenAI(base_url=mock.openai_base_url,
-                                                                       api_key=mock.api_key)
+    openai = _sdk("openai", "async_openai_client", "openai")
+    return openai.AsyncOpenAI(base_url=mock.openai_base_url, api_key=mock.api_key,
+                              http_client=_unpooled_async(openai.DefaultAsyncHttpxClient))
 
 
 @pytest.fixture
@@ -187,15 +196,24 @@ def anthropic_client(mock: "MockHandle") -> Iterator[Any]:
 @pytest.fixture
 def async_anthropic_client(mock: "MockHandle") -> Any:
     """`anthropic.AsyncAnthropic` bound to this test (skipped without the anthropic package)."""
-    return _sdk("anthropic", "async_anthropic_client", "anthropic").AsyncAnthropic(
-        base_url=mock.anthropic_base_url, api_key=mock.api_key)
+    anthropic = _sdk("anthropic", "async_anthropic_client", "anthropic")
+    return anthropic.AsyncAnthropic(base_url=mock.anthropic_base_url, api_key=mock.api_key,
+                                    http_client=_unpooled_async(anthropic.DefaultAsyncHttpxClient))
 
 
 @pytest.fixture
-def genai_client(mock: "MockHandle") -> Any:
+def genai_client(mock: "MockHandle") -> Iterator[Any]:
     """`google.genai.Client` bound to this test; `.aio` is its async side (skipped without google-genai)."""
     genai = _sdk("google.genai", "genai_client", "google-genai")
-    return genai.Client(api_key=mock.api_key, http_options={"base_url": mock.gemini_base_url})
+    options: dict[str, Any] = {"base_url": mock.gemini_base_url}
+    if "httpx_async_client" in getattr(genai.types.HttpOptions, "model_fields", {}):  # not in older google-genai
+        import httpx
+
+        options["httpx_async_client"] = _unpooled_async(httpx.AsyncClient)
+    client = genai.Client(api_key=mock.api_key, http_options=options)
+    yield client
+    if hasattr(client, "close"):
+        client.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -23,9 +23,13 @@ from mockserver.testing.handle import CONVERSATIONS
 pytest_plugins = ["pytester"]
 SUITE = Path(__file__).parent / "plugin_suite"
 # This venv's heavy plugins (Schemathesis, Hypothesis) cost seconds per process and no user suite here needs them.
+# A suite that turns warnings into errors must not meet a socket the client fixtures left open.
 INI = """[pytest]
 asyncio_default_fixture_loop_scope = function
 addopts = -p no:cacheprovider -p no:schemathesis -p no:hypothesispytest -p no:anyio
+filterwarnings =
+    error::ResourceWarning
+    error::pytest.PytestUnraisableExceptionWarning
 """
 PASSED, FAILED, ERRORS = 11, 2, 1
 
