@@ -160,12 +160,14 @@ def _sdk(module: str, fixture: str, package: str) -> Any:
         pytest.skip(f"{fixture} needs the {package} package (pip install {package})")
 
 
-def _unpooled_async(http_client_class: Any) -> Any:
-    """An async HTTP client that keeps no idle connection: an async test's event loop closes with the test, and a
-    connection left open in it would be reported as an unclosed socket (an error under `-W error`)."""
+def _unpooled_async(sdk: Any = None) -> Any:
+    """An async HTTP client (the SDK's default one where it has it) that keeps no idle connection: an async test's
+    event loop closes with the test, and a connection left open in it would be reported as an unclosed socket
+    (an error under `-W error`)."""
     import httpx
 
-    return http_client_class(limits=httpx.Limits(max_connections=100, max_keepalive_connections=0))
+    client_class = getattr(sdk, "DefaultAsyncHttpxClient", httpx.AsyncClient)
+    return client_class(limits=httpx.Limits(max_connections=100, max_keepalive_connections=0))
 
 
 @pytest.fixture
@@ -181,7 +183,7 @@ def async_openai_client(mock: "MockHandle") -> Any:
     """`openai.AsyncOpenAI` bound to this test (skipped without the openai package)."""
     openai = _sdk("openai", "async_openai_client", "openai")
     return openai.AsyncOpenAI(base_url=mock.openai_base_url, api_key=mock.api_key,
-                              http_client=_unpooled_async(openai.DefaultAsyncHttpxClient))
+                              http_client=_unpooled_async(openai))
 
 
 @pytest.fixture
@@ -198,7 +200,7 @@ def async_anthropic_client(mock: "MockHandle") -> Any:
     """`anthropic.AsyncAnthropic` bound to this test (skipped without the anthropic package)."""
     anthropic = _sdk("anthropic", "async_anthropic_client", "anthropic")
     return anthropic.AsyncAnthropic(base_url=mock.anthropic_base_url, api_key=mock.api_key,
-                                    http_client=_unpooled_async(anthropic.DefaultAsyncHttpxClient))
+                                    http_client=_unpooled_async(anthropic))
 
 
 @pytest.fixture
@@ -207,9 +209,7 @@ def genai_client(mock: "MockHandle") -> Iterator[Any]:
     genai = _sdk("google.genai", "genai_client", "google-genai")
     options: dict[str, Any] = {"base_url": mock.gemini_base_url}
     if "httpx_async_client" in getattr(genai.types.HttpOptions, "model_fields", {}):  # not in older google-genai
-        import httpx
-
-        options["httpx_async_client"] = _unpooled_async(httpx.AsyncClient)
+        options["httpx_async_client"] = _unpooled_async()
     client = genai.Client(api_key=mock.api_key, http_options=options)
     yield client
     if hasattr(client, "close"):
