@@ -12,6 +12,7 @@ from starlette.routing import Route
 from ..core.errors import MockError
 from ..scenarios.loader import parse_upload
 from ..scenarios.model import Scenario
+from ..state.base import SCOPE_SEPARATOR
 
 if TYPE_CHECKING:
     from ..core.services import Services
@@ -62,22 +63,51 @@ def routes(services: "Services") -> list[Route]:
 
     async def scenarios(request: Request) -> Response:
         engine = services.scenarios
+        scope = request.query_params.get("scope")
+        if scope is not None:
+            return await test_scenarios(request, scope)
+        if request.method == "DELETE":
+            return _error(400, "DELETE /_mock/scenarios needs ?scope=<test id> (POST /_mock/scenarios/reset "
+                               "resets them all)")
         if request.method == "GET":
             engine.reload_if_changed()
             return json({"object": "list", "data": [describe(s) for s in engine.scenarios],
                          "directory": str(engine.directory),
                          "directories": [str(d) for d in engine.directories],
                          "reload_error": engine.last_reload_error})
+        return await add_scenarios(request, None)
+
+    async def test_scenarios(request: Request, scope: str) -> Response:
+        """A test's own scenarios (`?scope=<test id>`): they answer only that test's requests."""
+        engine = services.scenarios
+        if not scope or SCOPE_SEPARATOR in scope:
+            return _error(400, "scope must be a test id (the X-Test-Id value, or the <id> of an sk-mock-test-<id> key)")
+        if request.method == "DELETE":
+            return json({"deleted": await engine.remove_scope(scope), "scope": scope})
+        if request.method == "GET":
+            return json({"object": "list", "data": [describe(s) for s in engine.of_scope(scope)], "scope": scope})
+        return await add_scenarios(request, scope)
+
+    async def add_scenarios(request: Request, scope: str | None) -> Response:
         raw = await request.body()
-        found, errors = parse_upload(raw, request.headers.get("content-type", ""))
+        found, errors = parse_upload(raw, request.headers.get("content-type", ""),
+                                     request.query_params.get("source") or "request body")
         if errors or not found:
             return _error(400, "invalid scenario" if errors else "no scenario in the request body",
                           errors=[str(e) for e in errors])
-        await engine.add(found)
-        return json({"added": [s.name for s in found]}, status_code=201)
+        await services.scenarios.add(found, scope=scope)
+        return json({"added": [s.name for s in found], **({"scope": scope} if scope else {})}, status_code=201)
 
     async def one_scenario(request: Request) -> Response:
         engine, name = services.scenarios, request.path_params["name"]
+        scope = request.query_params.get("scope")
+        if scope:
+            if request.method == "DELETE" and await engine.remove_scope(scope, name):
+                return json({"deleted": name, "scope": scope})
+            found = [s for s in engine.of_scope(scope) if s.name == name]
+            if not found:
+                return _error(404, f"no scenario named '{name}' for test '{scope}'")
+            return json({**describe(found[0]), "scope": scope})
         scenario = engine.by_name.get(name)
         if scenario is None:
             return _error(404, f"no scenario named '{name}'")
@@ -114,7 +144,7 @@ def routes(services: "Services") -> list[Route]:
 
     return [
         Route("/_mock/requests", requests, methods=["GET", "DELETE"]),
-        Route("/_mock/scenarios", scenarios, methods=["GET", "POST"]),
+        Route("/_mock/scenarios", scenarios, methods=["GET", "POST", "DELETE"]),
         Route("/_mock/scenarios/reset", reset_scenarios, methods=["POST"]),
         Route("/_mock/scenarios/{name}", one_scenario, methods=["GET", "DELETE"]),
         Route("/_mock/state", positions, methods=["GET", "PUT", "POST", "DELETE"]),

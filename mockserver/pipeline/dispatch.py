@@ -12,9 +12,9 @@ from ..core.answers import Answer, StreamAnswer
 from ..core.context import RequestContext, header_dict
 from ..core.errors import MockError
 from ..scenarios import act  # a scenario step's own effects: faults, raw answers, stream plans, scripted replies
-from ..state.journal import JournalEntry
+from ..state.journal import JournalEntry, request_test_id
 from . import pace
-from .auth import authenticate
+from .auth import authenticate, extract_key
 from .examples import default_example, example_answer, prefer_error
 from .logline import request_line, selection_trace
 from .route import Router
@@ -141,6 +141,7 @@ class Pipeline:
 
     def _record(self, ctx: RequestContext, answer: Answer, label: str, elapsed: float) -> None:
         decision = ctx.decision
+        key = ctx.api_key if ctx.api_key is not None else extract_key(ctx.headers, ctx.scope.get("query_string", b""))
         self.journal.record(JournalEntry(
             method=ctx.method, path=ctx.path, query_string=ctx.scope.get("query_string", b""),
             operation=ctx.operation.operation_id if ctx.operation else None, headers=ctx.headers,
@@ -148,7 +149,8 @@ class Pipeline:
                                                                  (b"{", b"[")) else None,
             status=answer.status_code, answered_by=label, elapsed_ms=elapsed, request_id=ctx.request_id,
             scenario=decision.scenario if decision else None, skipped=decision.skipped if decision else None,
-            misses=decision.misses if decision else None, proxy=decision.proxy if decision else None))
+            misses=decision.misses if decision else None, proxy=decision.proxy if decision else None,
+            test_id=request_test_id(ctx.headers, key)))
         if not self.quiet:
             log.info("%s", request_line(ctx, answer, label, elapsed))
             if self.debug:

@@ -124,12 +124,13 @@ def load_dirs(directories: list[Path], shipped: Path | None = None) -> LoadRepor
     return LoadReport(list(seen.values()), errors, shadowed)
 
 
-def parse_upload(raw: bytes, content_type: str) -> tuple[list[Scenario], list[ScenarioError]]:
-    """Scenarios POSTed to the admin API as YAML or JSON."""
+def parse_upload(raw: bytes, content_type: str, source: str = "request body") -> tuple[list[Scenario],
+                                                                                     list[ScenarioError]]:
+    """Scenarios POSTed to the admin API as YAML or JSON; `source` names them in errors (the client's file)."""
     text = raw.decode("utf-8", errors="replace")
     if "json" in content_type:
         try:
             json.loads(text)
         except ValueError as exc:
-            return [], [ScenarioError("request body", 0, f"invalid JSON: {exc}")]
-    return parse_text(text, "request body")
+            return [], [ScenarioError(source, 0, f"invalid JSON: {exc}")]
+    return parse_text(text, source)

@@ -236,6 +236,17 @@ class Scenario:
     document: dict = field(default_factory=dict)
     order: int = 0
     shipped: bool = False
+    scope: str | None = None  # the test it was added for: it answers only that test's requests
+
+    @property
+    def counter(self) -> str:
+        """The name its positions, draws and rate windows are kept under."""
+        return counter_name(self.name, self.scope)
+
+
+def counter_name(name: str, scope: str | None) -> str:
+    """A scenario's state name: its name, or `name@test` for one added for a test (tests never share state)."""
+    return f"{name}@{scope}" if scope else name
 
 
 class _Reader:

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from .base import BaseScenarioSet, Codec, OnChange, Overlay
+from .base import SCOPE_SEPARATOR, BaseScenarioSet, Codec, OnChange, Overlay, scenario_key
 from .redis_conn import Connection, guarded
 from .redis_pubsub import Channels
 
@@ -28,6 +28,17 @@ redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[1])
 return redis.call('INCR', KEYS[2])
 """
+# KEYS as above. ARGV: the test's prefix (`<test id>\x1f`), a scenario name or ''. Returns {removed, version}.
+REMOVE_SCOPE = """
+local removed = 0
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(field, 1, #ARGV[1]) == ARGV[1] and (ARGV[2] == '' or field == ARGV[1] .. ARGV[2]) then
+    redis.call('HDEL', KEYS[1], field)
+    removed = removed + 1
+  end
+end
+return {removed, redis.call('INCR', KEYS[2])}
+"""
 RESET = """
 redis.call('DEL', KEYS[1], KEYS[3])
 return redis.call('INCR', KEYS[2])
@@ -43,6 +54,7 @@ class RedisScenarioSet(BaseScenarioSet):
                      conn.key("scenarios", "removed")]
         self.channel = conn.key("scenarios", "changes")
         self._add, self._remove, self._reset = conn.script(ADD), conn.script(REMOVE), conn.script(RESET)
+        self._remove_scope = conn.script(REMOVE_SCOPE)
         self._watchers: list[OnChange] = []
         self._decoded: dict[bytes, Any] = {}
         channels.handle(self.channel, self._received)
@@ -66,15 +78,21 @@ class RedisScenarioSet(BaseScenarioSet):
         return Overlay(int(version or 0), list(decoded.values()), {name.decode() for name in removed})
 
     async def add(self, scenarios: list[Any]) -> None:
-        """Add (or replace by name) scenarios everywhere."""
+        """Add (or replace by `scenario_key`) scenarios everywhere."""
         args: list[Any] = []
         for scenario in scenarios:
-            args += [scenario.name, orjson.dumps(self.codec.dump(scenario))]
+            args += [scenario_key(scenario), orjson.dumps(self.codec.dump(scenario))]
         await self._announce(await self._change(self._add, args), files=False)
 
     async def remove(self, name: str) -> None:
         """Remove a scenario by name everywhere."""
         await self._announce(await self._change(self._remove, [name]), files=False)
+
+    async def remove_scope(self, scope: str, name: str | None = None) -> int:
+        """Remove a test's own scenarios everywhere (all, or the one named); how many were removed."""
+        removed, version = await self._change(self._remove_scope, [scope + SCOPE_SEPARATOR, name or ""])
+        await self._announce(version, files=False)
+        return int(removed)
 
     async def reset(self) -> None:
         """Forget every change; every process reloads its scenario files."""
