@@ -57,7 +57,7 @@ def check_reports(result: pytest.RunResult) -> None:
         "1 request(s) of test id test_fails_and_shows_its_journal-*, oldest first:",
         "1. POST /v1/chat/completions (createChatCompletion model=gpt-4o) -> 200, answered by chat:create",
         "     no scenario matched; nearest:",
-        "       this test's 'refunds': last user message 'hello' does not contains 'refund'",
+        "       this test's 'refunds': last user message 'hello' does not contain 'refund'",
     ], consecutive=False)
     result.stdout.fnmatch_lines([
         "*- mockserver journal -*",
@@ -210,7 +210,7 @@ def test_record_then_replay_without_the_upstream(pytester: pytest.Pytester, monk
     replayed.assert_outcomes(passed=2, failed=1, errors=1)
     replayed.stdout.fnmatch_lines([
         "*NotFoundError: Error code: 404 - No recording or scenario answers POST /v1/chat/completions*"
-        "'Name a river please' does not equals 'Name a river'*",
+        "'Name a river please' does not equal 'Name a river'*",
         "*- mockserver journal -*",
         "Replaying */recordings/test_recorded/test_changed (strict: *). To record again: "
         "pytest --mockserver-record --mockserver-upstream URL 'test_recorded.py::test_changed'",

@@ -106,7 +106,7 @@ def test_near_misses_put_the_tests_own_scenarios_first(control):
     [entry] = control.get("/_mock/requests", params={"test_id": "miss-a"}).json()["data"]
     first = entry["nearest_scenarios"][0]
     assert first["scenario"] == "refunds" and first["scope"] == "miss-a"
-    assert first["failed"] == ["last user message 'hello' does not contains 'refund'"]
+    assert first["failed"] == ["last user message 'hello' does not contain 'refund'"]
     assert first["passed"] == ["model glob 'gpt-4o'"]
     assert all("scope" not in miss for miss in entry["nearest_scenarios"][1:])
     control.delete(SCENARIOS, params={"scope": "miss-a"})

@@ -93,6 +93,14 @@ class Condition:
         """`contains 'weather'` etc."""
         return f"{self.kind} {self.value!r}"
 
+    def describe_failure(self) -> str:
+        """What a value that fails the test does not do: `does not contain 'weather'` etc."""
+        if self.kind == "exists":
+            return "is absent" if self.value else "is present"
+        verb = {"equals": "equal", "contains": "contain", "regex": "match the pattern",
+                "glob": "match the glob"}.get(self.kind, self.kind)
+        return f"does not {verb} {self.value!r}"
+
 
 @dataclass
 class Match:
