@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 
-from mockserver import MockServer, Settings, create_app
+from mockserver import MockServer
 from mockserver.spec import Spec
+from mockserver.testing import start_in_thread
 
 _SPEC: Spec | None = None
 
@@ -42,29 +40,7 @@ class RunningServer:
 def start_server(**settings: object) -> tuple[RunningServer, Callable[[], None]]:
     """Start uvicorn in a thread on a free port; return the server and a stopper (the shipped spec unless `spec=`)."""
     spec = settings.pop("spec", None) or (shared_spec() if "spec_path" not in settings else None)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    mock = MockServer(Settings(port=port, quiet=True, **settings), spec=spec)
-    config = uvicorn.Config(create_app(server=mock), log_level="warning", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/_mock/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.02)
-
-    def stop() -> None:
-        server.should_exit = True
-        thread.join(timeout=5)
-        sock.close()
-
+    url, mock, stop = start_in_thread(quiet=True, spec=spec, **settings)
     return RunningServer(url, mock), stop
 
 

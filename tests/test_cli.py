@@ -168,7 +168,7 @@ def test_debug_log_explains_each_selection(tmp_path):
     assert "sk-debug" not in log
     plain = log.split("POST /v1/chat/completions 200 chat:create", 1)[1]
     assert re.search(r"\d+ scenario\(s\) could answer createChatCompletion; none matched", plain)
-    assert "nearest '" in plain and "does not glob" in plain
+    assert "nearest '" in plain and "does not match the glob" in plain
     assert "handler chat:create of createChatCompletion" in plain
     assert "Prefer: code=429 (answered)" in log
     assert "POST /v1/chat/completions 429 prefer:429" in log

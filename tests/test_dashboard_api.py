@@ -106,7 +106,7 @@ def test_a_miss_lists_the_near_scenarios_and_why(client: httpx.Client) -> None:
     entry = last(client)
     assert entry["answered_by"] == "chat:create"
     near = next(m for m in entry["nearest_scenarios"] if m["scenario"] == "near")
-    assert near["failed"] == ["last user message 'close the door' does not contains 'open sesame'"]
+    assert near["failed"] == ["last user message 'close the door' does not contain 'open sesame'"]
 
 
 def test_unknown_ids_and_bad_filters_are_400_or_404(client: httpx.Client) -> None:

@@ -207,7 +207,7 @@ def test_a_miss_shows_the_near_scenarios_and_why(page: Page) -> None:
     detail = page.open_row(row["id"])
     page.wait(lambda _: "No scenario matched" in detail.text)
     misses = page.find("#detail ul.misses").text
-    assert "door" in misses and "last user message 'knock knock' does not contains 'open sesame'" in misses
+    assert "door" in misses and "last user message 'knock knock' does not contain 'open sesame'" in misses
 
 
 def test_a_cut_stream_is_marked_where_it_was_cut(page: Page) -> None:

@@ -21,6 +21,7 @@ import pytest
 
 from cli_helpers import cli_server, run_cli
 from mockserver.scenarios.loader import load_dir
+from test_readme_examples import README, blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 AUTH = {"Authorization": "Bearer sk-test"}
@@ -113,3 +114,21 @@ def test_contract_without_its_extra_says_how_to_install_it(installed):
     result = run_cli("contract", "http://127.0.0.1:4010", cwd=installed.home, command=installed.mockserver)
     assert result.returncode == 2
     assert "pip install 'mockserver[contract]'" in result.stderr
+
+
+def test_the_readme_pytest_section_from_install_to_a_passing_test(installed, tmp_path):
+    """"Testing with pytest" as a new user follows it: its install block (the wheel for the checkout) in a fresh
+    venv, then its first test file, run by that venv's pytest; the plugin comes with the package."""
+    section = [b for b in blocks(README.read_text(encoding="utf-8"))
+               if "pip install path/to/this/checkout" in b.text or b.argument == "test_refunds.py"]
+    install, first_test = section
+    command = next(b for b in blocks(README.read_text(encoding="utf-8"))
+                   if b.line > first_test.line and b.language == "bash")
+    (tmp_path / "test_refunds.py").write_text(first_test.text)
+    script = "set -euo pipefail\n" + install.text.replace("path/to/this/checkout", str(installed.wheel)) + command.text
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = f"{installed.bin}{os.pathsep}{env['PATH']}"
+    result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert "2 passed" in result.stdout

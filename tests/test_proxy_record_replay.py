@@ -213,7 +213,7 @@ def test_strict_replay_names_the_nearest_recordings(replayer, replayed):
     message = caught.value.body["message"]
     assert caught.value.body["code"] == "no_matching_recording"
     assert "Nearest: 'createChatCompletion-gpt-4o-name-three-rivers-" in message
-    assert "last user message 'Name four rivers' does not equals 'Name three rivers'" in message
+    assert "last user message 'Name four rivers' does not equal 'Name three rivers'" in message
     claude = anthropic.Anthropic(base_url=replayer.url, api_key="sk-test", max_retries=0)
     with pytest.raises(anthropic.NotFoundError) as caught_claude:
         claude.messages.create(model=CLAUDE, max_tokens=10, messages=[{"role": "user", "content": "Other"}])

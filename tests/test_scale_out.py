@@ -170,6 +170,42 @@ def test_a_scenario_added_on_one_instance_answers_at_once_on_every_process(fleet
         assert fleet.send(instance, "GET", f"/_mock/scenarios/{name}").status_code == 404
 
 
+def test_a_tests_own_scenarios_answer_only_that_test_on_every_instance(fleet: Fleet) -> None:
+    """What the pytest plugin does against a fleet (`--mockserver-url`): scenarios added with ?scope= reach every
+    process, answer only requests tied to that test (key or header), keep per-test positions, and go together."""
+    mine, other = f"own-{uuid.uuid4().hex[:8]}", f"other-{uuid.uuid4().hex[:8]}"
+    yaml_text = ('name: own\nmatch: {operation: createChatCompletion}\nsequence:\n'
+                 '  - reply: {text: "first of mine"}\n  - reply: {text: "second of mine"}\n')
+    for test in (mine, other):
+        added = fleet.send(fleet.a, "POST", "/_mock/scenarios", params={"scope": test}, content=yaml_text,
+                           headers={"content-type": "application/yaml"})
+        assert added.json() == {"added": ["own"], "scope": test}
+
+    def ask(instance: MockProcess, test: str | None, by_key: bool = True) -> str:
+        key = f"sk-mock-test-{test}" if test and by_key else "sk-fleet"
+        client = openai.OpenAI(base_url=instance.url + "/v1", api_key=key, max_retries=0)
+        headers = {"X-Test-Id": test} if test and not by_key else {}
+        return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}],
+                                             extra_headers=headers).choices[0].message.content
+
+    assert ask(fleet.b, mine) == "first of mine"
+    assert ask(fleet.w, mine, by_key=False) == "second of mine"
+    assert ask(fleet.a, other) == "first of mine"  # the other test's positions are its own
+    assert "of mine" not in ask(fleet.b, None)  # a request of no test never sees them
+    listed = fleet.send(fleet.w, "GET", "/_mock/scenarios", params={"scope": mine}).json()
+    assert [s["name"] for s in listed["data"]] == ["own"]
+    assert "own" not in [s["name"] for s in fleet.send(fleet.b, "GET", "/_mock/scenarios").json()["data"]]
+    journal = fleet.send(fleet.a, "GET", "/_mock/requests", params={"test_id": mine}).json()["data"]
+    assert [e["scenario"]["name"] for e in journal] == ["own", "own"]
+    assert fleet.send(fleet.w, "DELETE", "/_mock/scenarios", params={"scope": mine}).json() == {
+        "deleted": 1, "scope": mine}
+    assert "of mine" not in ask(fleet.b, mine) and "of mine" not in ask(fleet.w, mine, by_key=False)
+    assert ask(fleet.b, other) == "second of mine"
+    assert fleet.send(fleet.a, "DELETE", "/_mock/scenarios/own", params={"scope": other}).json() == {
+        "deleted": "own", "scope": other}
+    assert fleet.send(fleet.b, "GET", "/_mock/scenarios", params={"scope": other}).json()["data"] == []
+
+
 def test_a_rate_limit_is_one_limit_for_the_whole_fleet(fleet: Fleet, scenario: Callable[[str], str]) -> None:
     name = scenario('match: {operation: createChatCompletion, message: "rate limited fleet"}\n'
                     "rate_limit: {requests_per_minute: 10, key: global}\n")

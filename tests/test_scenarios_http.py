@@ -140,7 +140,7 @@ reply: {text: matched}
     nearest = entries[0]["nearest_scenarios"][0]
     assert nearest["scenario"] == "needs-foo"
     assert any("model" in p for p in nearest["passed"])
-    assert nearest["failed"] == ["last user message 'bar' does not contains 'foo'"]
+    assert nearest["failed"] == ["last user message 'bar' does not contain 'foo'"]
     assert entries[0]["headers"]["authorization"] == "Bearer sk-…"
     r = chat(client, "x-1", text="foo", headers={"X-Test-Id": "hit-1"})
     hit = client.get("/_mock/requests", params={"scenario": "needs-foo"}).json()["data"]

@@ -80,7 +80,7 @@ def test_quick_reject_skips_scenarios_whose_text_is_not_in_the_raw_body(services
 def test_a_miss_explains_why_each_condition_failed(services: Services) -> None:
     verdict = evaluate(services.scenarios.by_name["by-model"], RequestView(chat_context(services, body())),
                        complete=True)
-    assert not verdict.matched and verdict.failed == ["model 'gpt-4o' does not glob 'exact-model'"]
+    assert not verdict.matched and verdict.failed == ["model 'gpt-4o' does not match the glob 'exact-model'"]
 
 
 @pytest.mark.parametrize("request_body, source, label", [

@@ -419,6 +419,31 @@ def test_recent_jobs_are_the_newest_submitted_first(state):
     run(state, body)
 
 
+def test_a_tests_own_scenarios_sit_beside_the_servers_and_go_by_scope(state):
+    async def body(st: base.BaseState) -> None:
+        changes = st.scenario_set
+        server_one, _ = scenarios()
+        mine, theirs, mine_too = scenarios()[0], scenarios()[0], scenarios()[1]
+        mine.scope, theirs.scope, mine_too.scope = "test-a", "test-b", "test-a"
+        await changes.add([server_one])
+        await changes.add([mine, mine_too])
+        await changes.add([theirs])
+        loaded = await changes.load()
+        assert [(s.name, s.scope) for s in loaded.added] == [
+            ("first", None), ("first", "test-a"), ("second", "test-a"), ("first", "test-b")]
+        await changes.remove("first")  # the server's own only
+        assert [(s.name, s.scope) for s in (await changes.load()).added] == [
+            ("first", "test-a"), ("second", "test-a"), ("first", "test-b")]
+        assert await changes.remove_scope("test-a", "second") == 1
+        assert await changes.remove_scope("test-a", "nothing") == 0
+        assert await changes.remove_scope("test-b") == 1
+        assert [(s.name, s.scope) for s in (await changes.load()).added] == [("first", "test-a")]
+        await changes.reset()
+        assert (await changes.load()).added == []
+
+    run(state, body)
+
+
 # ------------------------------------------------------------------ shared only: two processes, a lost Redis
 
 @NEEDS_REDIS

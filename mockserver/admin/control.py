@@ -13,6 +13,7 @@ from ..core.errors import MockError
 from ..scenarios.from_exchange import Exchange, read_reply
 from ..scenarios.loader import dump_yaml, parse_upload
 from ..scenarios.model import Scenario
+from ..state.base import SCOPE_SEPARATOR
 from . import feed, jobs, replay
 
 if TYPE_CHECKING:
@@ -106,6 +107,12 @@ def routes(services: "Services") -> list[Route]:
 
     async def scenarios(request: Request) -> Response:
         engine = services.scenarios
+        scope = request.query_params.get("scope")
+        if scope is not None:
+            return await test_scenarios(request, scope)
+        if request.method == "DELETE":
+            return _error(400, "DELETE /_mock/scenarios needs ?scope=<test id> (POST /_mock/scenarios/reset "
+                               "resets them all)")
         if request.method == "GET":
             engine.reload_if_changed()
             hits = await state.counters.hit_counts()
@@ -116,15 +123,38 @@ def routes(services: "Services") -> list[Route]:
                          "directory": str(engine.directory),
                          "directories": [str(d) for d in engine.directories],
                          "reload_error": engine.last_reload_error})
+        return await add_scenarios(request, None)
+
+    async def test_scenarios(request: Request, scope: str) -> Response:
+        """A test's own scenarios (`?scope=<test id>`): they answer only that test's requests."""
+        engine = services.scenarios
+        if not scope or SCOPE_SEPARATOR in scope:
+            return _error(400, "scope must be a test id (the X-Test-Id value, or the <id> of an sk-mock-test-<id> key)")
+        if request.method == "DELETE":
+            return json({"deleted": await engine.remove_scope(scope), "scope": scope})
+        if request.method == "GET":
+            return json({"object": "list", "data": [describe(s) for s in engine.of_scope(scope)], "scope": scope})
+        return await add_scenarios(request, scope)
+
+    async def add_scenarios(request: Request, scope: str | None) -> Response:
         raw = await request.body()
-        found, errors = parse_upload(raw, request.headers.get("content-type", ""))
+        found, errors = parse_upload(raw, request.headers.get("content-type", ""),
+                                     request.query_params.get("source") or "request body")
         if errors or not found:
             return _invalid(errors, "no scenario in the request body")
-        await engine.add(found)
-        return json({"added": [s.name for s in found]}, status_code=201)
+        await services.scenarios.add(found, scope=scope)
+        return json({"added": [s.name for s in found], **({"scope": scope} if scope else {})}, status_code=201)
 
     async def one_scenario(request: Request) -> Response:
         engine, name = services.scenarios, request.path_params["name"]
+        scope = request.query_params.get("scope")
+        if scope:
+            if request.method == "DELETE" and await engine.remove_scope(scope, name):
+                return json({"deleted": name, "scope": scope})
+            found = [s for s in engine.of_scope(scope) if s.name == name]
+            if not found:
+                return _error(404, f"no scenario named '{name}' for test '{scope}'")
+            return json({**describe(found[0]), "scope": scope})
         scenario = engine.by_name.get(name)
         if scenario is None:
             return _error(404, f"no scenario named '{name}'")
@@ -193,7 +223,7 @@ def routes(services: "Services") -> list[Route]:
         Route("/_mock/requests/stream", feed.endpoint(state.journal, journal_filters), methods=["GET"]),
         Route("/_mock/requests/{id:int}", one_request, methods=["GET"]),
         *replay.routes(state.journal, _error),
-        Route("/_mock/scenarios", scenarios, methods=["GET", "POST"]),
+        Route("/_mock/scenarios", scenarios, methods=["GET", "POST", "DELETE"]),
         Route("/_mock/scenarios/reset", reset_scenarios, methods=["POST"]),
         Route("/_mock/scenarios/{name}", one_scenario, methods=["GET", "PUT", "DELETE"]),
         Route("/_mock/scenarios/{name}/enable", toggle(True), methods=["POST"]),

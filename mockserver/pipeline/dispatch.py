@@ -12,10 +12,10 @@ from ..core.answers import Answer, StreamAnswer
 from ..core.context import RequestContext, header_dict
 from ..core.errors import MockError
 from ..scenarios import act  # a scenario step's own effects: faults, raw answers, stream plans, scripted replies
-from ..state.journal import JournalEntry
+from ..state.journal import JournalEntry, request_test_id
 from . import pace
 from .tape import follow
-from .auth import authenticate
+from .auth import authenticate, extract_key
 from .examples import default_example, example_answer, prefer_error
 from .logline import request_line, selection_trace
 from .route import Router
@@ -142,6 +142,7 @@ class Pipeline:
 
     def _record(self, ctx: RequestContext, answer: Answer, label: str, elapsed: float, started: float) -> None:
         decision = ctx.decision
+        key = ctx.api_key if ctx.api_key is not None else extract_key(ctx.headers, ctx.scope.get("query_string", b""))
         entry = JournalEntry(
             method=ctx.method, path=ctx.path, query_string=ctx.scope.get("query_string", b""),
             operation=ctx.operation.operation_id if ctx.operation else None, headers=ctx.headers,
@@ -150,7 +151,7 @@ class Pipeline:
             status=answer.status_code, answered_by=label, elapsed_ms=elapsed, request_id=ctx.request_id,
             scenario=decision.scenario if decision else None, skipped=decision.skipped if decision else None,
             misses=decision.misses if decision else None, proxy=decision.proxy if decision else None,
-            answer=answer, started=started, plan=ctx.stream_plan)
+            test_id=request_test_id(ctx.headers, key), answer=answer, started=started, plan=ctx.stream_plan)
         self.journal.record(entry)
         if entry.tape is not None:  # a paced stream: note each frame's send time as it goes
             answer.frames = follow(answer.frames, entry, self.journal)

@@ -11,7 +11,7 @@ from ..core.errors import MockError
 from ..pipeline.pace import StreamPlan, paced
 from . import render
 from .faults import BROKEN_JSON, default_message, fault_headers
-from .model import Fault, RawSpec
+from .model import Fault, RawSpec, counter_name
 
 if TYPE_CHECKING:
     from ..core.context import RequestContext
@@ -55,9 +55,14 @@ async def before_reply(ctx: "RequestContext", decision: "Decision") -> Answer | 
     if step.raw is not None:
         decision.outcome("raw response")
         name = decision.scenario["name"]
-        count = await ctx.services.state.counters.peek(name, decision.scenario_key)
-        return raw_answer(ctx, step.raw, {"scenario": name, "count": count})
+        return raw_answer(ctx, step.raw, {"scenario": name, "count": await _count(ctx, decision)})
     return None
+
+
+async def _count(ctx: "RequestContext", decision: "Decision") -> int:
+    """How many requests the scenario has answered for its key, this one included (`{{count}}`)."""
+    counter = counter_name(decision.scenario["name"], decision.scenario.get("scope"))
+    return await ctx.services.state.counters.peek(counter, decision.scenario_key)
 
 
 def fault_error(fault: Fault, status: int | None = None) -> MockError:
@@ -74,7 +79,7 @@ async def scripted_reply(ctx: "RequestContext", decision: "Decision", conv: "Con
         return None
     name = decision.scenario["name"]
     key = ctx.fingerprint(name, decision.step_index)
-    count = await ctx.services.state.counters.peek(name, decision.scenario_key)
+    count = await _count(ctx, decision)
     reply = render.build_reply(step.reply, ctx, conv, key, {"scenario": name, "count": count}, _chunk_size(ctx, decision))
     decision.outcome("scripted reply")
     return reply

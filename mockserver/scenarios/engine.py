@@ -14,7 +14,7 @@ from ..core.errors import MockError
 from ..pipeline.select import DEFAULT, SCENARIO, Decision
 from ..settings import shipped
 from ..state.base import BaseScenarioSet, Codec, Overlay
-from ..state.journal import SECRET_HEADERS, redact
+from ..state.journal import SECRET_HEADERS, redact, request_test_id
 from ..state.memory import ScenarioSet
 from .loader import LoadReport, load_dirs
 from .matcher import RequestView, Verdict, evaluate, quick_reject
@@ -82,8 +82,8 @@ def literal_model(scenario: Scenario) -> str | None:
 class ScenarioEngine:
     """The loaded scenarios (files plus ones added over the admin API), their index and their counters.
 
-    Run-time changes (add, remove, reset) go through `changes`, the state's scenario set: with a shared state
-    every process serving it applies them before the call returns.
+    Run-time changes (add, remove, reset, a test's own scenarios) go through `changes`, the state's scenario
+    set: with a shared state every process serving it applies them before the call returns.
     """
 
     def __init__(self, operations: Iterable["Operation"], counters: "BaseCounters",
@@ -95,6 +95,7 @@ class ScenarioEngine:
         self.directories = [Path(d) for d in directories] if directories is not None else [DEFAULT_DIR]
         self.shadowed: list[str] = []
         self.added: list[Scenario] = []
+        self.scoped: dict[str, list[Scenario]] = {}  # test id -> the scenarios added for that test only
         self.removed: set[str] = set()
         self.disabled: set[str] = set()
         self.changes = changes if changes is not None else ScenarioSet()
@@ -129,22 +130,33 @@ class ScenarioEngine:
         ordered = sorted(enumerate(active), key=lambda p: (-p[1].priority, -p[1].match.size(), p[0]))
         self.by_name = {s.name: s for s in active}
         self.index: dict[str, OperationIndex] = {}
+        self.operation_names = {op.operation_id: operation_names(op) for op in self.operations}
         for op in self.operations:
-            names = {op.operation_id, *op.dialects}
-            if op.handler_name:
-                names |= {op.handler_name, op.handler_name.partition(":")[0]}
-            ranked = [(rank, s) for rank, (_, s) in enumerate(ordered) if not s.match.explicit
-                      and s.name not in self.disabled
-                      and (not s.match.operations or names & set(s.match.operations))]
+            names = self.operation_names[op.operation_id]
+            ranked = [(rank, s) for rank, (_, s) in enumerate(ordered) if applies(s, names) and s.name not in self.disabled]
             if ranked:
                 self.index[op.operation_id] = OperationIndex(ranked)
 
-    async def add(self, scenarios: list[Scenario]) -> None:
-        """Add (or replace by name) scenarios at run time."""
+    async def add(self, scenarios: list[Scenario], scope: str | None = None) -> None:
+        """Add (or replace by name) scenarios at run time; with `scope`, for that test's requests only."""
         for s in scenarios:
-            await self.counters.reset(s.name)
+            s.scope = scope or None
+            await self.counters.reset(s.counter)
         await self.changes.add(scenarios)
         await self.sync()
+
+    def of_scope(self, scope: str) -> list[Scenario]:
+        """The scenarios added for one test, in selection order."""
+        return list(self.scoped.get(scope, []))
+
+    async def remove_scope(self, scope: str, name: str | None = None) -> int:
+        """Remove a test's scenarios (all, or the one named); how many were removed."""
+        for s in self.scoped.get(scope, []):
+            if name is None or s.name == name:
+                await self.counters.reset(s.counter)
+        removed = await self.changes.remove_scope(scope, name)
+        await self.sync()
+        return removed
 
     async def remove(self, name: str) -> bool:
         """Remove a scenario (an added one, or a file one until the next reset)."""
@@ -169,7 +181,7 @@ class ScenarioEngine:
         await self.add([scenario])
 
     async def reset(self) -> None:
-        """Back to the files as they are on disk, with fresh state."""
+        """Back to the files as they are on disk, with fresh state (tests' own scenarios gone too)."""
         await self.counters.reset()
         await self.changes.reset()
         self._reload_files()
@@ -181,7 +193,15 @@ class ScenarioEngine:
             self._apply(await self.changes.load())
 
     def _apply(self, overlay: Overlay) -> None:
-        self.added, self.removed = list(overlay.added), set(overlay.removed)
+        self.added = [s for s in overlay.added if not s.scope]
+        scoped: dict[str, list[Scenario]] = {}
+        for s in overlay.added:
+            if s.scope:
+                scoped.setdefault(s.scope, []).append(s)
+        # A test's selection order is the server's: priority, then the most specific, then the order added.
+        self.scoped = {scope: sorted(own, key=lambda s: (-s.priority, -s.match.size()))
+                       for scope, own in scoped.items()}
+        self.removed = set(overlay.removed)
         self.disabled = set(overlay.disabled)
         self._reindex()
 
@@ -215,31 +235,41 @@ class ScenarioEngine:
     async def select(self, ctx: "RequestContext") -> Decision | None:
         """A scenario decision, a pass-through that carries the scenario's account, or None (no scenario here)."""
         self.reload_if_changed()
+        own = self.scoped.get(request_test_id(ctx.headers, ctx.api_key) or "") if self.scoped else None
         named = ctx.headers.get(HEADER)
         if named:
-            return await self._named(ctx, named)
-        index = self.index.get(ctx.operation.operation_id)
-        if index is None:
+            return await self._named(ctx, named, own)
+        operation_id = ctx.operation.operation_id
+        if own:  # the test's own scenarios come first
+            names = self.operation_names[operation_id]
+            own = [s for s in own if applies(s, names)]
+        index = self.index.get(operation_id)
+        if index is None and not own:
             return None
         view = RequestView(ctx)
-        for scenario in index.candidates(view.model):
+        candidates = index.candidates(view.model) if index is not None else []
+        for scenario in (own + candidates if own else candidates):
             if quick_reject(scenario.match, view):
                 continue
             verdict = evaluate(scenario, view)
             if verdict.matched:
                 return await self._answer(ctx, scenario, verdict.passed or ["matches every request"], view)
         # Explaining a miss costs more than matching; the journal builds the report only when it is read.
-        candidates = index.all
-        return Decision(DEFAULT, "default", considered=len(candidates),
-                        misses=lambda: nearest([evaluate(s, view, complete=True) for s in candidates]))
+        every = index.all if index is not None else []
+        if own:
+            return Decision(DEFAULT, "default", considered=len(own) + len(every),
+                            misses=lambda: nearest_scoped(own, every, view))
+        return Decision(DEFAULT, "default", considered=len(every),
+                        misses=lambda: nearest([evaluate(s, view, complete=True) for s in every]))
 
     def no_match(self, ctx: "RequestContext") -> MockError:
         """`--strict`: the 404 for a request no scenario answers, naming the nearest of yours and why each missed."""
         op = ctx.operation
         index = self.index.get(op.operation_id)
         view = RequestView(ctx)
-        found = nearest([evaluate(s, view, complete=True) for s in (index.all if index is not None else [])
-                         if not s.shipped])
+        own = self.scoped.get(request_test_id(ctx.headers, ctx.api_key) or "", []) if self.scoped else []
+        candidates = own + (index.all if index is not None else [])
+        found = nearest([evaluate(s, view, complete=True) for s in candidates if not s.shipped])
         where = f"{ctx.method} {ctx.path} ({op.operation_id})"
         if not found:
             text = f"No recording or scenario answers {where}: none of yours is written for this operation."
@@ -248,10 +278,11 @@ class ScenarioEngine:
             text = f"No recording or scenario answers {where}. Nearest: {reasons}."
         return MockError(404, text + " (--strict: no default answer)", code="no_matching_recording")
 
-    async def _named(self, ctx: "RequestContext", named: str) -> Decision | None:
-        scenario = self.by_name.get(named)
+    async def _named(self, ctx: "RequestContext", named: str, own: list[Scenario] | None = None) -> Decision | None:
+        scenario = next((s for s in own if s.name == named), None) if own else None
+        scenario = scenario or self.by_name.get(named)
         if scenario is None:
-            known = ", ".join(sorted(self.by_name)) or "none"
+            known = ", ".join(sorted({*self.by_name, *(s.name for s in own or [])})) or "none"
             raise MockError(400, f"X-Mock-Scenario: no scenario named '{named}' (known: {known}).", param=HEADER,
                             code="unknown_scenario")
         if named in self.disabled:
@@ -269,6 +300,8 @@ class ScenarioEngine:
         key = key_of(ctx, scenario.key)
         shown = redact(key) if key and secret_key(scenario.key) else key
         account: dict[str, Any] = {"name": scenario.name, "why": why, "key": shown}
+        if scenario.scope:
+            account["scope"] = scenario.scope
         label = f"scenario:{scenario.name}"
         headers: dict[str, str] = {}
         if scenario.rate_limit is not None:
@@ -278,7 +311,7 @@ class ScenarioEngine:
         if scenario.on_tool_result is not None and view.conversation.pending_tool_results():
             account["step"] = "on_tool_result"
             return self._step(scenario.on_tool_result, "on_tool_result", label, account, headers, key)
-        position = await self.counters.advance(scenario.name, key)
+        position = await self.counters.advance(scenario.counter, key)
         count = len(scenario.steps)
         if scenario.mode == "once" and position >= count:
             account["outcome"] = f"sequence used up ({count} step(s), mode once): default behaviour"
@@ -288,7 +321,7 @@ class ScenarioEngine:
         account["step"] = index
         if step.probability is not None:
             seed = scenario.seed if scenario.seed is not None else self.seed
-            draw = await self.counters.chance(scenario.name, key, seed)
+            draw = await self.counters.chance(scenario.counter, key, seed)
             if draw >= step.probability:
                 account["outcome"] = (f"probability {step.probability}: not this time (draw {draw:.3f}): "
                                       "default behaviour")
@@ -307,7 +340,7 @@ class ScenarioEngine:
                           headers: dict[str, str]) -> Decision | None:
         rate = scenario.rate_limit
         used = _request_tokens(ctx, view) if rate.tokens_per_minute is not None else 0
-        allowed, info = await self.counters.take(f"{scenario.name}#rate", key_of(ctx, rate.key), used,
+        allowed, info = await self.counters.take(f"{scenario.counter}#rate", key_of(ctx, rate.key), used,
                                                  rate.requests_per_minute, rate.tokens_per_minute)
         headers.update(ctx.dialect.ratelimit_headers(info))
         if allowed:
@@ -332,8 +365,32 @@ def _request_tokens(ctx: "RequestContext", view: RequestView) -> int:
 
 def nearest(verdicts: list[Verdict]) -> list[dict]:
     """The scenarios closest to matching, with every reason they did not."""
-    ranked = sorted(verdicts, key=lambda v: (len(v.failed), -len(v.passed)))
-    return [v.summary() for v in ranked[:NEAREST]]
+    return [v.summary() for v in sorted(verdicts, key=_closeness)[:NEAREST]]
+
+
+def nearest_scoped(own: list[Scenario], others: list[Scenario], view: RequestView) -> list[dict]:
+    """The near misses of a test's request: its own scenarios first (marked with `scope`), then the server's."""
+    mine = sorted((evaluate(s, view, complete=True) for s in own), key=_closeness)
+    marked = [{**v.summary(), "scope": v.scenario.scope} for v in mine[:NEAREST]]
+    return marked + nearest([evaluate(s, view, complete=True) for s in others])[:NEAREST - len(marked)]
+
+
+def _closeness(verdict: Verdict) -> tuple[int, int]:
+    return len(verdict.failed), -len(verdict.passed)
+
+
+def operation_names(op: "Operation") -> set[str]:
+    """Every name `match.operation` may give an operation by: operationId, dialects, handler and its family."""
+    names = {op.operation_id, *op.dialects}
+    if op.handler_name:
+        names |= {op.handler_name, op.handler_name.partition(":")[0]}
+    return names
+
+
+def applies(scenario: Scenario, names: set[str]) -> bool:
+    """Whether a scenario may match requests of the operation known by `names` (header-only ones never do)."""
+    wanted = scenario.match.operations
+    return not scenario.match.explicit and (not wanted or not names.isdisjoint(wanted))
 
 
 def check_directories(directories: list[Path]) -> LoadReport:
@@ -366,7 +423,8 @@ def trace(decision: Decision, operation_id: str) -> list[str]:
 
 
 def _dump(scenario: Scenario) -> dict:
-    return {"document": scenario.document, "source": scenario.source, "line": scenario.line}
+    return {"document": scenario.document, "source": scenario.source, "line": scenario.line,
+            "scope": scenario.scope}
 
 
 def _load_one(data: dict) -> Scenario:
@@ -374,6 +432,7 @@ def _load_one(data: dict) -> Scenario:
     if errors or len(found) != 1:
         raise ValueError(f"a shared scenario no longer loads: {'; '.join(map(str, errors)) or 'not one scenario'}")
     found[0].line = data["line"]
+    found[0].scope = data.get("scope")
     return found[0]
 
 

@@ -129,12 +129,13 @@ def dump_yaml(document: object) -> str:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
 
 
-def parse_upload(raw: bytes, content_type: str) -> tuple[list[Scenario], list[ScenarioError]]:
-    """Scenarios POSTed to the admin API as YAML or JSON."""
+def parse_upload(raw: bytes, content_type: str, source: str = "request body") -> tuple[list[Scenario],
+                                                                                     list[ScenarioError]]:
+    """Scenarios POSTed to the admin API as YAML or JSON; `source` names them in errors (the client's file)."""
     text = raw.decode("utf-8", errors="replace")
     if "json" in content_type:
         try:
             json.loads(text)
         except ValueError as exc:
-            return [], [ScenarioError("request body", 0, f"invalid JSON: {exc}")]
-    return parse_text(text, "request body")
+            return [], [ScenarioError(source, 0, f"invalid JSON: {exc}")]
+    return parse_text(text, source)

@@ -247,7 +247,7 @@ def _cond_check(label: str, cond: Condition, get: Callable[[RequestView], Any], 
         if cond.test(actual):
             return None
         shown = repr(redact(actual)) if secret and isinstance(actual, str) else _show(actual)
-        return f"{label} {shown} does not {cond.describe()}"
+        return f"{label} {shown} {cond.describe_failure()}"
     return check
 
 
@@ -259,7 +259,7 @@ def _path_check(path: str, cond: Condition) -> Check:
         else:
             ok = any(cond.test(v) for v in values)
         return None if ok else f"body {path} = {_show(values[0] if len(values) == 1 else values or None)} " \
-                               f"does not {cond.describe()}"
+                               f"{cond.describe_failure()}"
     return check
 
 

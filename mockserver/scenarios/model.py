@@ -93,6 +93,14 @@ class Condition:
         """`contains 'weather'` etc."""
         return f"{self.kind} {self.value!r}"
 
+    def describe_failure(self) -> str:
+        """What a value that fails the test does not do: `does not contain 'weather'` etc."""
+        if self.kind == "exists":
+            return "is absent" if self.value else "is present"
+        verb = {"equals": "equal", "contains": "contain", "regex": "match the pattern",
+                "glob": "match the glob"}.get(self.kind, self.kind)
+        return f"does not {verb} {self.value!r}"
+
 
 @dataclass
 class Match:
@@ -236,6 +244,17 @@ class Scenario:
     document: dict = field(default_factory=dict)
     order: int = 0
     shipped: bool = False
+    scope: str | None = None  # the test it was added for: it answers only that test's requests
+
+    @property
+    def counter(self) -> str:
+        """The name its positions, draws and rate windows are kept under."""
+        return counter_name(self.name, self.scope)
+
+
+def counter_name(name: str, scope: str | None) -> str:
+    """A scenario's state name: its name, or `name@test` for one added for a test (tests never share state)."""
+    return f"{name}@{scope}" if scope else name
 
 
 class _Reader:

@@ -193,6 +193,13 @@ class Overlay:
 
 
 OnChange = Callable[[bool], Awaitable[None]]  # told whether the change reloads the scenario files too
+SCOPE_SEPARATOR = "\x1f"  # between a test's id and its scenario's name in the set's keys (never in a test id)
+
+
+def scenario_key(scenario: Any) -> str:
+    """What a scenario is kept under in the set: its name, or `<test id>\x1f<name>` for a test's own."""
+    scope = getattr(scenario, "scope", None)
+    return f"{scope}{SCOPE_SEPARATOR}{scenario.name}" if scope else scenario.name
 
 
 class BaseScenarioSet(ABC):
@@ -204,11 +211,15 @@ class BaseScenarioSet(ABC):
 
     @abstractmethod
     async def add(self, scenarios: list[Any]) -> None:
-        """Add (or replace by name) scenarios; returns once every process serving this state has them."""
+        """Add (or replace by `scenario_key`) scenarios; returns once every process serving this state has them."""
 
     @abstractmethod
     async def remove(self, name: str) -> None:
-        """Remove a scenario by name (an added one, and a file one until the next reset)."""
+        """Remove a scenario by name (an added one, and a file one until the next reset); not a test's own."""
+
+    @abstractmethod
+    async def remove_scope(self, scope: str, name: str | None = None) -> int:
+        """Remove a test's own scenarios (all, or the one named); how many were removed."""
 
     @abstractmethod
     async def enable(self, name: str, enabled: bool) -> None:
@@ -216,7 +227,7 @@ class BaseScenarioSet(ABC):
 
     @abstractmethod
     async def reset(self) -> None:
-        """Forget every change; every process reloads its scenario files."""
+        """Forget every change (tests' own scenarios too); every process reloads its scenario files."""
 
     @abstractmethod
     def watch(self, on_change: OnChange) -> None:

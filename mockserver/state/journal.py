@@ -35,6 +35,20 @@ SECRET_HEADERS = {"authorization", "x-api-key", "x-goog-api-key", "api-key", "pr
 SECRET_QUERY = {"key", "api_key", "apikey", "access_token"}
 BEARER = re.compile(r"^(\w+\s+)?(.{0,3}).*$", re.DOTALL)
 Listener = Callable[["JournalEntry"], None]
+# Which test a request belongs to: its X-Test-Id header, else an API key of the form sk-mock-test-<id>
+# (what the pytest plugin hands out, so clients built from the environment are tied to their test).
+TEST_ID_HEADER = "x-test-id"
+TEST_KEY_PREFIX = "sk-mock-test-"
+
+
+def request_test_id(headers: dict[str, str], api_key: str | None) -> str | None:
+    """The test a request belongs to: `X-Test-Id`, else the `<id>` of an `sk-mock-test-<id>` key, else None."""
+    header = headers.get(TEST_ID_HEADER)
+    if header:
+        return header
+    if api_key and api_key.startswith(TEST_KEY_PREFIX) and len(api_key) > len(TEST_KEY_PREFIX):
+        return api_key[len(TEST_KEY_PREFIX):]
+    return None
 
 
 def redact(value: str) -> str:
@@ -107,13 +121,13 @@ class JournalEntry:
 
     __slots__ = ("id", "time", "method", "path", "query_string", "operation", "headers", "raw_body", "form",
                  "status", "answered_by", "elapsed_ms", "request_id", "scenario", "skipped", "misses", "proxy",
-                 "_json", "answer", "tape")
+                 "test_id", "_json", "answer", "tape")
 
     def __init__(self, *, method: str, path: str, query_string: bytes, operation: str | None,
                  headers: dict[str, str], raw_body: bytes, form: Any, status: int, answered_by: str,
                  elapsed_ms: float, request_id: str, scenario: dict | None = None, skipped: dict | None = None,
-                 misses: Any = None, proxy: dict | None = None, answer: Any = None, started: float = 0.0,
-                 plan: Any = None) -> None:
+                 misses: Any = None, proxy: dict | None = None, test_id: str | None = None, answer: Any = None,
+                 started: float = 0.0, plan: Any = None) -> None:
         self.id = 0
         self.time = time.time()
         self.method, self.path, self.query_string, self.operation = method, path, query_string, operation
@@ -123,6 +137,7 @@ class JournalEntry:
         self.status, self.answered_by, self.elapsed_ms, self.request_id = status, answered_by, elapsed_ms, request_id
         self.scenario, self.skipped, self.misses = scenario, skipped, misses
         self.proxy = proxy  # a forwarded request's account, filled in while its answer streams
+        self.test_id = test_id if test_id is not None else headers.get(TEST_ID_HEADER)
         self._json: dict | None = None
         if len(raw_body) > BODY_LIMIT:
             self.form = {"truncated": True, "bytes": len(raw_body),
@@ -182,7 +197,7 @@ class JournalEntry:
             "status": self.status,
             "answered_by": self.answered_by,
             "elapsed_ms": round(self.elapsed_ms, 2),
-            "test_id": self.headers.get("x-test-id"),
+            "test_id": self.test_id,
             "request_id": self.request_id,
             "stream": self.kind == "stream",
         }

@@ -7,7 +7,7 @@ import time
 from collections import OrderedDict, deque
 from typing import Any, Generic, TypeVar
 
-from .base import BaseCounters, BaseScenarioSet, BaseTimedCache, OnChange, Overlay
+from .base import BaseCounters, BaseScenarioSet, BaseTimedCache, OnChange, Overlay, scenario_key
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -140,14 +140,14 @@ class ScenarioSet(BaseScenarioSet):
                        set(self.overlay.disabled))
 
     async def add(self, scenarios: list[Any]) -> None:
-        """Add (or replace by name) scenarios."""
-        names = {s.name for s in scenarios}
-        self.overlay.added = [s for s in self.overlay.added if s.name not in names] + list(scenarios)
+        """Add (or replace by `scenario_key`) scenarios."""
+        keys = {scenario_key(s) for s in scenarios}
+        self.overlay.added = [s for s in self.overlay.added if scenario_key(s) not in keys] + list(scenarios)
         self.overlay.version += 1
 
     async def remove(self, name: str) -> None:
-        """Remove a scenario by name."""
-        self.overlay.added = [s for s in self.overlay.added if s.name != name]
+        """Remove a scenario by name (not a test's own)."""
+        self.overlay.added = [s for s in self.overlay.added if scenario_key(s) != name]
         self.overlay.removed.add(name)
         self.overlay.disabled.discard(name)
         self.overlay.version += 1
@@ -159,6 +159,14 @@ class ScenarioSet(BaseScenarioSet):
         else:
             self.overlay.disabled.add(name)
         self.overlay.version += 1
+
+    async def remove_scope(self, scope: str, name: str | None = None) -> int:
+        """Remove a test's own scenarios (all, or the one named); how many were removed."""
+        kept = [s for s in self.overlay.added if getattr(s, "scope", None) != scope or (name is not None and s.name != name)]
+        removed = len(self.overlay.added) - len(kept)
+        self.overlay.added = kept
+        self.overlay.version += 1
+        return removed
 
     async def reset(self) -> None:
         """Forget every change."""

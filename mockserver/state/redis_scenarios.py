@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from .base import BaseScenarioSet, Codec, OnChange, Overlay
+from .base import SCOPE_SEPARATOR, BaseScenarioSet, Codec, OnChange, Overlay, scenario_key
 from .redis_conn import Connection, guarded
 from .redis_pubsub import Channels
 
@@ -33,6 +33,17 @@ ENABLE = """
 if ARGV[2] == '1' then redis.call('SREM', KEYS[4], ARGV[1]) else redis.call('SADD', KEYS[4], ARGV[1]) end
 return redis.call('INCR', KEYS[2])
 """
+# KEYS as above. ARGV: the test's prefix (`<test id>\x1f`), a scenario name or ''. Returns {removed, version}.
+REMOVE_SCOPE = """
+local removed = 0
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(field, 1, #ARGV[1]) == ARGV[1] and (ARGV[2] == '' or field == ARGV[1] .. ARGV[2]) then
+    redis.call('HDEL', KEYS[1], field)
+    removed = removed + 1
+  end
+end
+return {removed, redis.call('INCR', KEYS[2])}
+"""
 RESET = """
 redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
 return redis.call('INCR', KEYS[2])
@@ -49,6 +60,7 @@ class RedisScenarioSet(BaseScenarioSet):
         self.channel = conn.key("scenarios", "changes")
         self._add, self._remove, self._reset = conn.script(ADD), conn.script(REMOVE), conn.script(RESET)
         self._enable = conn.script(ENABLE)
+        self._remove_scope = conn.script(REMOVE_SCOPE)
         self._watchers: list[OnChange] = []
         self._decoded: dict[bytes, Any] = {}
         channels.handle(self.channel, self._received)
@@ -73,10 +85,10 @@ class RedisScenarioSet(BaseScenarioSet):
                        {name.decode() for name in disabled})
 
     async def add(self, scenarios: list[Any]) -> None:
-        """Add (or replace by name) scenarios everywhere."""
+        """Add (or replace by `scenario_key`) scenarios everywhere."""
         args: list[Any] = []
         for scenario in scenarios:
-            args += [scenario.name, orjson.dumps(self.codec.dump(scenario))]
+            args += [scenario_key(scenario), orjson.dumps(self.codec.dump(scenario))]
         await self._announce(await self._change(self._add, args), files=False)
 
     async def remove(self, name: str) -> None:
@@ -86,6 +98,12 @@ class RedisScenarioSet(BaseScenarioSet):
     async def enable(self, name: str, enabled: bool) -> None:
         """Let a scenario answer, or keep it from answering, everywhere."""
         await self._announce(await self._change(self._enable, [name, "1" if enabled else "0"]), files=False)
+
+    async def remove_scope(self, scope: str, name: str | None = None) -> int:
+        """Remove a test's own scenarios everywhere (all, or the one named); how many were removed."""
+        removed, version = await self._change(self._remove_scope, [scope + SCOPE_SEPARATOR, name or ""])
+        await self._announce(version, files=False)
+        return int(removed)
 
     async def reset(self) -> None:
         """Forget every change; every process reloads its scenario files."""
