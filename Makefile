@@ -1,4 +1,5 @@
 # Two commands on a fresh machine: `make run` and `make test`. Each bootstraps its own venv.
+SHELL := /bin/bash
 PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 4010
@@ -6,6 +7,8 @@ VENV := .venv
 FRAMEWORKS_VENV := .venv-frameworks
 LEGACY_VENV := .venv-legacy
 PIP_FLAGS := --quiet --disable-pip-version-check
+# Debian's Chromium and its driver, for the dashboard's browser tests (installed when missing, else those skip).
+BROWSER_PACKAGES := chromium chromium-driver
 # The older SDK majors that framework pins still pull in (wire-formats.md probed these).
 LEGACY_SDKS := openai==1.90.0 anthropic==0.69.0
 FRAMEWORKS := langchain-openai langchain-anthropic langchain-google-genai llama-index-llms-openai-like llama-index-llms-openai
@@ -15,14 +18,14 @@ FRAMEWORKS := langchain-openai langchain-anthropic langchain-google-genai llama-
 PIP_INSTALL = pip install $(PIP_FLAGS)
 QUIET_PIP = > $(@D)/pip.log 2>&1 || { grep -v 'is ignored' $(@D)/pip.log >&2; exit 1; }
 
-.PHONY: run test test-main test-frameworks test-legacy check routes bench clean test-services
+.PHONY: run test test-main test-frameworks test-legacy check routes bench clean test-services browser
 
 run: $(VENV)/.run-deps
 	$(VENV)/bin/mockserver serve --host $(HOST) --port $(PORT) $(ARGS)
 
 test: test-main test-frameworks test-legacy
 
-test-main: $(VENV)/.test-deps test-services
+test-main: $(VENV)/.test-deps test-services browser
 	$(VENV)/bin/python -m pytest tests $(PYTEST_ARGS)
 
 # The shared-state tests start a real redis-server (Debian's package) on an ephemeral port: install it when
@@ -34,6 +37,17 @@ test-services:
 	      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } \
 	        > /tmp/mockserver-apt.log 2>&1 || echo "make: apt-get install redis-server failed (/tmp/mockserver-apt.log)"; \
 	    else echo "make: redis-server is missing and cannot be installed here: the shared-state tests will skip"; fi; }
+
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "make: installing $(BROWSER_PACKAGES) for the dashboard's browser tests (log: $(VENV)/browser-install.log)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES); } \
+	    >$(VENV)/browser-install.log 2>&1 \
+	    || echo "make: could not install them; the dashboard's browser tests will be skipped"; \
+	else \
+	  echo "make: no chromium / chromedriver and no apt-get as root: the dashboard's browser tests will be skipped"; \
+	fi
 
 test-frameworks: $(FRAMEWORKS_VENV)/.deps
 	$(FRAMEWORKS_VENV)/bin/python -m pytest tests/frameworks $(PYTEST_ARGS)

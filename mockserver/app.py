@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 
 from . import admin
+from .admin.guard import AdminGuard
 from .core.services import Services
 from .dialects import conversations, providers
 from .dialects.openai import OPENAI
@@ -54,6 +55,7 @@ class MockServer:
         self.pipeline = Pipeline(self.services, self.bindings, fallback=OPENAI)
         self.admin = Starlette(routes=admin.routes(self.services), exception_handlers=admin.EXCEPTION_HANDLERS)
         self.admin.router.default = self.pipeline  # an unknown /_mock path is a 404 in the provider's shape
+        self.guarded_admin = AdminGuard(self.admin, settings.admin_keys or settings.api_keys)
         origins = list(settings.cors_origins) or ["*"]
         self.cors = CORSMiddleware(self._serve, allow_origins=origins, allow_methods=["*"], allow_headers=["*"],
                                    expose_headers=EXPOSED_HEADERS, max_age=600)
@@ -91,7 +93,7 @@ class MockServer:
 
     async def _serve(self, scope: dict, receive: Any, send: Any) -> None:
         if admin.is_admin(scope["path"]):
-            await self.admin(scope, receive, send)
+            await self.guarded_admin(scope, receive, send)
         else:
             await self.pipeline(scope, receive, send)
 

@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=0, help="seed for deterministic content (default 0)")
     serve.add_argument("--api-key", action="append", default=[], dest="api_keys",
                        help="accept only this key (repeatable); by default any key is accepted")
+    serve.add_argument("--admin-key", action="append", default=[], dest="admin_keys", metavar="KEY",
+                       help="require this key (repeatable) for the dashboard and the /_mock control API; "
+                            "by default the --api-key keys, and no key when there are none")
     serve.add_argument("--task-speed", type=float, default=1.0,
                        help="async job clock multiplier; 0 finishes jobs at once (default 1)")
     serve.add_argument("--cors-origin", action="append", default=[], dest="cors_origins", metavar="ORIGIN",
@@ -143,6 +146,7 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     settings = Settings(host=args.host, port=args.port, spec_path=args.spec, scenario_dirs=tuple(args.scenarios),
                         default_scenarios=args.default_scenarios, seed=args.seed, api_keys=tuple(args.api_keys),
+                        admin_keys=tuple(args.admin_keys),
                         log_level=args.log_level, quiet=args.quiet, task_speed=args.task_speed,
                         cors_origins=tuple(args.cors_origins), upstream=args.upstream,
                         upstream_timeout=args.upstream_timeout, record_dir=args.record, record_mode=args.record_mode,
@@ -172,6 +176,8 @@ def serve(args: argparse.Namespace) -> int:
     workers = f", {settings.workers} workers" if settings.workers > 1 else ""
     print(f"mockserver: listening on http://{args.host}:{args.port}{workers} (CORS: {origins})", file=sys.stderr,
           flush=True)
+    guarded = "admin key required" if settings.admin_keys or settings.api_keys else "open on this address"
+    print(f"mockserver: dashboard at http://{args.host}:{args.port}/_mock/ ({guarded})", file=sys.stderr, flush=True)
     if settings.workers > 1:
         from . import workers as worker_processes
         del server  # each worker builds its own

@@ -25,6 +25,7 @@ class Settings:
     default_scenarios: bool = True
     seed: int = 0
     api_keys: tuple[str, ...] = field(default_factory=tuple)
+    admin_keys: tuple[str, ...] = field(default_factory=tuple)  # the dashboard's and control API's (else api_keys)
     log_level: str = "info"
     quiet: bool = False
     task_speed: float = 1.0

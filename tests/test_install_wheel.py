@@ -68,6 +68,8 @@ def test_the_wheel_carries_the_spec_and_every_shipped_scenario(installed):
     shipped = {n.removeprefix("mockserver/_shipped/scenarios/") for n in names if "/_shipped/scenarios/" in n}
     assert shipped == {p.name for p in (ROOT / "scenarios").glob("*.yaml")}
     assert "mockserver/__main__.py" in names
+    dashboard = {p.name for p in (ROOT / "mockserver" / "admin" / "dashboard").iterdir() if p.is_file()}
+    assert {n.removeprefix("mockserver/admin/dashboard/") for n in names if "/admin/dashboard/" in n} == dashboard
 
 
 def test_version_and_python_dash_m(installed):
@@ -100,6 +102,11 @@ def test_serve_answers_and_has_the_shipped_scenarios(installed):
                              timeout=10)
         assert refusal.json()["choices"][0]["message"]["refusal"].startswith("I'm sorry")
         assert httpx.get(server.url + "/openapi.json", timeout=10).json()["openapi"].startswith("3.1")
+        page = httpx.get(server.url + "/_mock/", timeout=10)
+        assert page.status_code == 200 and '<script src="static/app.js">' in page.text
+        for name in ("app.js", "style.css"):
+            served = httpx.get(server.url + "/_mock/static/" + name, timeout=10)
+            assert served.content == (ROOT / "mockserver" / "admin" / "dashboard" / name).read_bytes()
 
 
 def test_contract_without_its_extra_says_how_to_install_it(installed):

@@ -377,6 +377,48 @@ def test_scenario_changes_are_kept_in_order(state):
     run(state, body)
 
 
+def test_disabled_scenarios_are_a_change_reset_forgets(state):
+    async def body(st: base.BaseState) -> None:
+        changes = st.scenario_set
+        await changes.enable("first", False)
+        await changes.enable("second", False)
+        await changes.enable("second", True)
+        assert (await changes.load()).disabled == {"first"}
+        await changes.remove("first")  # removed, then added again: enabled
+        assert (await changes.load()).disabled == set()
+        await changes.enable("third", False)
+        await changes.reset()
+        assert (await changes.load()).disabled == set()
+
+    run(state, body)
+
+
+def test_hits_count_per_scenario_and_reset_with_it(state):
+    async def body(st: base.BaseState) -> None:
+        for name in ("a", "a", "b"):
+            await st.counters.hit(name)
+        assert await st.counters.hit_counts() == {"a": 2, "b": 1}
+        await st.counters.reset("a")
+        assert await st.counters.hit_counts() == {"b": 1}
+        await st.counters.reset()
+        assert await st.counters.hit_counts() == {}
+
+    run(state, body)
+
+
+def test_recent_jobs_are_the_newest_submitted_first(state):
+    async def body(st: base.BaseState) -> None:
+        for i, at in enumerate((30.0, 10.0, 20.0)):
+            job = a_job(f"job-{i}")
+            job.submitted_at = at
+            await st.jobs.put(job)
+        assert [j.id for j in await st.jobs.recent(2)] == ["job-0", "job-2"]
+        await st.jobs.delete("job-0")
+        assert [j.id for j in await st.jobs.recent()] == ["job-2", "job-1"] and await st.jobs.total() == 2
+
+    run(state, body)
+
+
 def test_a_tests_own_scenarios_sit_beside_the_servers_and_go_by_scope(state):
     async def body(st: base.BaseState) -> None:
         changes = st.scenario_set

@@ -11,12 +11,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..core.errors import MockError
-from . import assets, control, recordings
+from . import assets, control, dashboard, recordings
 
 if TYPE_CHECKING:
     from ..core.services import Services
 
 PREFIXES = ("/_mock/", "/_x-steady/", "/openapi.")
+EXACT = ("/_mock",)
 
 
 def routes(services: "Services") -> list[Route]:
@@ -35,6 +36,7 @@ def routes(services: "Services") -> list[Route]:
 
     return [
         *assets.routes(),
+        *dashboard.routes(),
         *recordings.routes(services),
         *control.routes(services),
         Route("/_mock/health", health, methods=["GET"]),
@@ -50,4 +52,4 @@ EXCEPTION_HANDLERS = {MockError: control.mock_error}
 
 def is_admin(path: str) -> bool:
     """Whether a path belongs to the mock itself rather than the spec."""
-    return path.startswith(PREFIXES)
+    return path.startswith(PREFIXES) or path in EXACT

@@ -10,9 +10,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..core.errors import MockError
-from ..scenarios.loader import parse_upload
+from ..scenarios.from_exchange import Exchange, read_reply
+from ..scenarios.loader import dump_yaml, parse_upload
 from ..scenarios.model import Scenario
 from ..state.base import SCOPE_SEPARATOR
+from . import feed, jobs, replay
 
 if TYPE_CHECKING:
     from ..core.services import Services
@@ -27,6 +29,28 @@ def _error(status: int, message: str, **extra: Any) -> Response:
     return json({"error": {"message": message, **extra}}, status_code=status)
 
 
+def journal_filters(q: Any) -> dict[str, Any]:
+    """The journal filters of a query string (`status` an integer or a class like `4xx`); ValueError when bad."""
+    status: int | str | None = q.get("status") or None
+    if isinstance(status, str):
+        if len(status) == 3 and status[0] in "12345" and status[1:].lower() == "xx":
+            status = status.lower()
+        else:
+            status = int(status)
+    return {"path": q.get("path"), "scenario": q.get("scenario"), "test_id": q.get("test_id"),
+            "operation": q.get("operation"), "status": status, "text": q.get("q") or None}
+
+
+def positive(q: Any, name: str) -> int | None:
+    """An optional positive integer parameter; ValueError when it is not one."""
+    if name not in q:
+        return None
+    value = int(q[name])
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1")
+    return value
+
+
 async def mock_error(request: Request, exc: Exception) -> Response:
     """A control route that needed shared state while it was away: its status (503) and message."""
     assert isinstance(exc, MockError)
@@ -35,12 +59,24 @@ async def mock_error(request: Request, exc: Exception) -> Response:
     return response
 
 
-def describe(scenario: Scenario) -> dict:
+def describe(scenario: Scenario, engine: Any = None, hits: dict[str, int] | None = None) -> dict:
     """A scenario as the admin API lists it."""
-    return {"name": scenario.name, "description": scenario.description, "source": scenario.source,
-            "line": scenario.line, "priority": scenario.priority, "mode": scenario.mode, "key": scenario.key,
-            "selected_by_header_only": scenario.match.explicit, "operations": scenario.match.operations,
-            "steps": len(scenario.steps), "definition": scenario.document}
+    out = {"name": scenario.name, "description": scenario.description, "source": scenario.source,
+           "line": scenario.line, "priority": scenario.priority, "mode": scenario.mode, "key": scenario.key,
+           "selected_by_header_only": scenario.match.explicit, "operations": scenario.match.operations,
+           "steps": len(scenario.steps), "definition": scenario.document}
+    if engine is not None:
+        out["enabled"] = scenario.name not in engine.disabled
+        out["added"] = any(s is scenario for s in engine.added)
+    if hits is not None:
+        out["hits"] = hits.get(scenario.name, 0)
+    return out
+
+
+def _invalid(errors: list, empty_message: str) -> Response:
+    """A 400 listing each loader error as `source:line: reason` and as {line, reason}."""
+    return _error(400, "invalid scenario" if errors else empty_message, errors=[str(e) for e in errors],
+                  problems=[{"line": e.line, "reason": e.reason} for e in errors])
 
 
 def routes(services: "Services") -> list[Route]:
@@ -53,13 +89,21 @@ def routes(services: "Services") -> list[Route]:
             return json({"cleared": True})
         q = request.query_params
         try:
-            status = int(q["status"]) if "status" in q else None
-            limit = int(q["limit"]) if "limit" in q else None
+            filters = journal_filters(q)
+            limit = positive(q, "limit")
+            since = int(q["since"]) if "since" in q else None
         except ValueError:
-            return _error(400, "status and limit must be integers")
-        found = await state.journal.query(path=q.get("path"), scenario=q.get("scenario"), test_id=q.get("test_id"),
-                                          operation=q.get("operation"), status=status, limit=limit)
+            return _error(400, "status must be an integer or a class like 4xx; limit a positive integer, since an "
+                               "integer")
+        found = await state.journal.query(**filters, since=since, limit=limit)
         return json({"object": "list", "data": found, "count": len(found)})
+
+    async def one_request(request: Request) -> Response:
+        found = await state.journal.get(request.path_params["id"])
+        if found is None:
+            return _error(404, f"no request {request.path_params['id']} in the journal (it keeps the last "
+                               f"{state.journal.limit})")
+        return json({**found, "reply": read_reply(Exchange.from_journal(found))})
 
     async def scenarios(request: Request) -> Response:
         engine = services.scenarios
@@ -71,7 +115,11 @@ def routes(services: "Services") -> list[Route]:
                                "resets them all)")
         if request.method == "GET":
             engine.reload_if_changed()
-            return json({"object": "list", "data": [describe(s) for s in engine.scenarios],
+            hits = await state.counters.hit_counts()
+            positions = await state.counters.snapshot()
+            return json({"object": "list",
+                         "data": [{**describe(s, engine, hits), "positions": positions.get(s.name, {})}
+                                  for s in engine.scenarios],
                          "directory": str(engine.directory),
                          "directories": [str(d) for d in engine.directories],
                          "reload_error": engine.last_reload_error})
@@ -93,8 +141,7 @@ def routes(services: "Services") -> list[Route]:
         found, errors = parse_upload(raw, request.headers.get("content-type", ""),
                                      request.query_params.get("source") or "request body")
         if errors or not found:
-            return _error(400, "invalid scenario" if errors else "no scenario in the request body",
-                          errors=[str(e) for e in errors])
+            return _invalid(errors, "no scenario in the request body")
         await services.scenarios.add(found, scope=scope)
         return json({"added": [s.name for s in found], **({"scope": scope} if scope else {})}, status_code=201)
 
@@ -114,8 +161,31 @@ def routes(services: "Services") -> list[Route]:
         if request.method == "DELETE":
             await engine.remove(name)
             return json({"deleted": name})
+        if request.method == "PUT":
+            found, errors = parse_upload(await request.body(), request.headers.get("content-type", ""))
+            if not errors and len(found) != 1:
+                return _error(400, f"expected one scenario in the request body, not {len(found)}")
+            if errors:
+                return _invalid(errors, "")
+            renamed = found[0].name
+            if renamed != name and renamed in engine.by_name:
+                return _error(409, f"cannot rename '{name}' to '{renamed}': a scenario of that name exists (edit or "
+                                   "delete that one instead); nothing was changed")
+            await engine.replace(name, found[0])
+            return json({"replaced": name, "name": found[0].name})
         positions = await state.counters.snapshot()
-        return json({**describe(scenario), "state": positions.get(name, {})})
+        hits = await state.counters.hit_counts()
+        return json({**describe(scenario, engine, hits), "state": positions.get(name, {}),
+                     "yaml": dump_yaml(scenario.document)})
+
+    def toggle(enabled: bool):  # noqa: ANN202 - a Starlette endpoint factory
+        async def endpoint(request: Request) -> Response:
+            engine, name = services.scenarios, request.path_params["name"]
+            if name not in engine.by_name:
+                return _error(404, f"no scenario named '{name}'")
+            await engine.enable(name, enabled)
+            return json({"name": name, "enabled": enabled})
+        return endpoint
 
     async def reset_scenarios(request: Request) -> Response:
         await services.scenarios.reset()
@@ -125,13 +195,19 @@ def routes(services: "Services") -> list[Route]:
         if request.method == "GET":
             return json({"positions": await state.counters.snapshot()})
         if request.method == "DELETE":
-            await state.counters.reset(request.query_params.get("scenario"), request.query_params.get("key"))
+            name = request.query_params.get("scenario")
+            if name is not None and name not in services.scenarios.by_name:
+                return _error(404, f"no scenario named '{name}'")
+            await state.counters.reset(name, request.query_params.get("key"))
             return json({"reset": True})
         try:
             body = orjson.loads(await request.body())
-            name, key, position = body["scenario"], str(body.get("key", "")), int(body["position"])
+            name, key, position = body["scenario"], str(body.get("key", "")), body["position"]
+            if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+                raise ValueError("position")
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-            return _error(400, 'expected JSON {"scenario": name, "key": "<key>", "position": n}')
+            return _error(400, 'expected JSON {"scenario": name, "key": "<key>", "position": n} (n a whole number, '
+                               '0 for the first step)')
         if name not in services.scenarios.by_name:
             return _error(404, f"no scenario named '{name}'")
         await state.counters.set(name, key, position)
@@ -144,9 +220,15 @@ def routes(services: "Services") -> list[Route]:
 
     return [
         Route("/_mock/requests", requests, methods=["GET", "DELETE"]),
+        Route("/_mock/requests/stream", feed.endpoint(state.journal, journal_filters), methods=["GET"]),
+        Route("/_mock/requests/{id:int}", one_request, methods=["GET"]),
+        *replay.routes(state.journal, _error),
         Route("/_mock/scenarios", scenarios, methods=["GET", "POST", "DELETE"]),
         Route("/_mock/scenarios/reset", reset_scenarios, methods=["POST"]),
-        Route("/_mock/scenarios/{name}", one_scenario, methods=["GET", "DELETE"]),
+        Route("/_mock/scenarios/{name}", one_scenario, methods=["GET", "PUT", "DELETE"]),
+        Route("/_mock/scenarios/{name}/enable", toggle(True), methods=["POST"]),
+        Route("/_mock/scenarios/{name}/disable", toggle(False), methods=["POST"]),
         Route("/_mock/state", positions, methods=["GET", "PUT", "POST", "DELETE"]),
         Route("/_mock/reset", reset_all, methods=["POST"]),
+        *jobs.routes(services, json, _error),
     ]

@@ -23,6 +23,7 @@ class Answer:
 
     __slots__ = ("status_code", "headers", "body", "content_type")
     media_type: str | None = None
+    kind = "body"  # what the journal keeps of it: a body, a stream of frames, or a reset
 
     def __init__(self, content: Any = b"", status_code: int = 200, headers: dict[str, str] | None = None,
                  media_type: str | None = None) -> None:
@@ -76,6 +77,7 @@ class StreamAnswer(Answer):
 
     __slots__ = ("frames",)
     media_type = SSE_MEDIA_TYPE
+    kind = "stream"
 
     def __init__(self, frames: Iterable[bytes] | AsyncIterable[Any], status_code: int = 200,
                  headers: dict[str, str] | None = None, media_type: str | None = None) -> None:
@@ -111,6 +113,7 @@ class ResetAnswer(Answer):
     """Not an answer: the connection is dropped before any byte is sent."""
 
     __slots__ = ()
+    kind = "reset"
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if await abort_connection(receive):

@@ -14,6 +14,7 @@ from ..core.errors import MockError
 from ..scenarios import act  # a scenario step's own effects: faults, raw answers, stream plans, scripted replies
 from ..state.journal import JournalEntry, request_test_id
 from . import pace
+from .tape import follow
 from .auth import authenticate, extract_key
 from .examples import default_example, example_answer, prefer_error
 from .logline import request_line, selection_trace
@@ -85,7 +86,7 @@ class Pipeline:
             for name, value in decision.headers.items():
                 headers.setdefault(name, value)
         elapsed = (time.perf_counter() - started) * 1000
-        self._record(ctx, answer, label or (ctx.decision.label if ctx.decision else "error"), elapsed)
+        self._record(ctx, answer, label or (ctx.decision.label if ctx.decision else "error"), elapsed, started)
         await answer(scope, receive, send)
 
     async def answer(self, ctx: RequestContext) -> Answer:
@@ -139,10 +140,10 @@ class Pipeline:
         nearest = self.router.nearest(path)
         return self.bindings[nearest.operation_id].dialects[0] if nearest else self.fallback
 
-    def _record(self, ctx: RequestContext, answer: Answer, label: str, elapsed: float) -> None:
+    def _record(self, ctx: RequestContext, answer: Answer, label: str, elapsed: float, started: float) -> None:
         decision = ctx.decision
         key = ctx.api_key if ctx.api_key is not None else extract_key(ctx.headers, ctx.scope.get("query_string", b""))
-        self.journal.record(JournalEntry(
+        entry = JournalEntry(
             method=ctx.method, path=ctx.path, query_string=ctx.scope.get("query_string", b""),
             operation=ctx.operation.operation_id if ctx.operation else None, headers=ctx.headers,
             raw_body=ctx.raw_body, form=ctx.body if ctx.files or (ctx.body is not None and ctx.raw_body[:1] not in
@@ -150,7 +151,10 @@ class Pipeline:
             status=answer.status_code, answered_by=label, elapsed_ms=elapsed, request_id=ctx.request_id,
             scenario=decision.scenario if decision else None, skipped=decision.skipped if decision else None,
             misses=decision.misses if decision else None, proxy=decision.proxy if decision else None,
-            test_id=request_test_id(ctx.headers, key)))
+            test_id=request_test_id(ctx.headers, key), answer=answer, started=started, plan=ctx.stream_plan)
+        self.journal.record(entry)
+        if entry.tape is not None:  # a paced stream: note each frame's send time as it goes
+            answer.frames = follow(answer.frames, entry, self.journal)
         if not self.quiet:
             log.info("%s", request_line(ctx, answer, label, elapsed))
             if self.debug:

@@ -63,6 +63,9 @@ async def paced(frames: list[bytes], plan: StreamPlan) -> AsyncIterator[object]:
             async for ping in _wait_until(loop, due, plan, index):
                 yield ping
         yield malformed(frame) if index == plan.malformed_at else frame
+    if plan.reset and plan.stop_after == len(frames):  # stopped right after the last frame: still a reset
+        yield RESET
+        return
     if plan.error_at is not None and plan.error_at >= len(frames) and plan.error_frame is not None:
         yield plan.error_frame(frames, len(frames))
 

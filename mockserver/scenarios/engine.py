@@ -97,6 +97,7 @@ class ScenarioEngine:
         self.added: list[Scenario] = []
         self.scoped: dict[str, list[Scenario]] = {}  # test id -> the scenarios added for that test only
         self.removed: set[str] = set()
+        self.disabled: set[str] = set()
         self.changes = changes if changes is not None else ScenarioSet()
         self._syncing = asyncio.Lock()
         report = self._load()
@@ -132,7 +133,7 @@ class ScenarioEngine:
         self.operation_names = {op.operation_id: operation_names(op) for op in self.operations}
         for op in self.operations:
             names = self.operation_names[op.operation_id]
-            ranked = [(rank, s) for rank, (_, s) in enumerate(ordered) if applies(s, names)]
+            ranked = [(rank, s) for rank, (_, s) in enumerate(ordered) if applies(s, names) and s.name not in self.disabled]
             if ranked:
                 self.index[op.operation_id] = OperationIndex(ranked)
 
@@ -165,6 +166,20 @@ class ScenarioEngine:
         await self.sync()
         return len(self.scenarios) < before
 
+    async def enable(self, name: str, enabled: bool = True) -> None:
+        """Let a scenario answer again, or keep it from answering (it stays listed; reset enables it)."""
+        await self.changes.enable(name, enabled)
+        await self.sync()
+
+    async def replace(self, name: str, scenario: Scenario) -> None:
+        """Put an edited scenario in place of `name` (renamed when its name differs; disabled stays disabled)."""
+        if scenario.name != name:
+            disabled = name in self.disabled
+            await self.remove(name)
+            if disabled:
+                await self.changes.enable(scenario.name, False)
+        await self.add([scenario])
+
     async def reset(self) -> None:
         """Back to the files as they are on disk, with fresh state (tests' own scenarios gone too)."""
         await self.counters.reset()
@@ -187,6 +202,7 @@ class ScenarioEngine:
         self.scoped = {scope: sorted(own, key=lambda s: (-s.priority, -s.match.size()))
                        for scope, own in scoped.items()}
         self.removed = set(overlay.removed)
+        self.disabled = set(overlay.disabled)
         self._reindex()
 
     async def _changed_elsewhere(self, files: bool) -> None:
@@ -269,6 +285,9 @@ class ScenarioEngine:
             known = ", ".join(sorted({*self.by_name, *(s.name for s in own or [])})) or "none"
             raise MockError(400, f"X-Mock-Scenario: no scenario named '{named}' (known: {known}).", param=HEADER,
                             code="unknown_scenario")
+        if named in self.disabled:
+            raise MockError(400, f"X-Mock-Scenario: the scenario '{named}' is disabled.", param=HEADER,
+                            code="disabled_scenario")
         view = RequestView(ctx)
         verdict = evaluate(scenario, view, explicit=True)
         if not verdict.matched:
@@ -277,6 +296,7 @@ class ScenarioEngine:
 
     async def _answer(self, ctx: "RequestContext", scenario: Scenario, why: list[str],
                       view: RequestView) -> Decision:
+        await self.counters.hit(scenario.name)
         key = key_of(ctx, scenario.key)
         shown = redact(key) if key and secret_key(scenario.key) else key
         account: dict[str, Any] = {"name": scenario.name, "why": why, "key": shown}

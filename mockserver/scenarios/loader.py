@@ -124,6 +124,11 @@ def load_dirs(directories: list[Path], shipped: Path | None = None) -> LoadRepor
     return LoadReport(list(seen.values()), errors, shadowed)
 
 
+def dump_yaml(document: object) -> str:
+    """A scenario document (or list of them) as YAML, keys in their written order, for people to read and edit."""
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+
+
 def parse_upload(raw: bytes, content_type: str, source: str = "request body") -> tuple[list[Scenario],
                                                                                      list[ScenarioError]]:
     """Scenarios POSTed to the admin API as YAML or JSON; `source` names them in errors (the client's file)."""

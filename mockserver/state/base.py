@@ -28,19 +28,33 @@ class Codec:
 
 
 class BaseJournal(ABC):
-    """The last requests answered, newest kept."""
+    """The last `limit` requests answered, newest kept; read as summaries (`query`) or one in full (`get`)."""
 
-    listeners: list[Callable[["JournalEntry"], None]]
+    limit: int
+    listeners: list[Callable[[Any], None]]  # told of each entry (an object with `id` and `to_json()`)
 
     @abstractmethod
     def record(self, entry: "JournalEntry") -> None:
         """Keep one answered request (never blocks: the request path calls it)."""
 
     @abstractmethod
+    def finished(self, entry: "JournalEntry") -> None:
+        """A streamed answer recorded earlier is over (never blocks)."""
+
+    def subscribe(self, listener: Callable[[Any], None]) -> Callable[[], None]:
+        """Call `listener(entry)` for each entry recorded and each stream finished; the returned function stops it."""
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener) if listener in self.listeners else None
+
+    @abstractmethod
     async def query(self, *, path: str | None = None, scenario: str | None = None, test_id: str | None = None,
-                    operation: str | None = None, status: int | None = None,
-                    limit: int | None = None) -> list[dict]:
-        """Entries as JSON, oldest first, filtered (`path` may end with `*`)."""
+                    operation: str | None = None, status: int | str | None = None, text: str | None = None,
+                    since: int | None = None, limit: int | None = None) -> list[dict]:
+        """Summaries as JSON, oldest first, filtered (see `journal.entry_filter`), newer than id `since`."""
+
+    @abstractmethod
+    async def get(self, entry_id: int) -> dict[str, Any] | None:
+        """One entry in full (summary and `response`), or None when it is unknown or no longer kept."""
 
     @abstractmethod
     async def clear(self) -> None:
@@ -106,6 +120,14 @@ class BaseJobTable(ABC):
     async def count(self, key: str) -> int:
         """How many times `key` was counted before (then count it once more)."""
 
+    @abstractmethod
+    async def recent(self, limit: int = 50) -> list[Any]:
+        """The most recently submitted jobs, newest first."""
+
+    @abstractmethod
+    async def total(self) -> int:
+        """How many jobs are kept."""
+
 
 class BaseCounters(ABC):
     """Where each (scenario, key) is in its sequence, its chaos draws, and its rate-limit windows."""
@@ -136,6 +158,14 @@ class BaseCounters(ABC):
         """Count one request of `tokens` if the sliding minute allows it; report limits, remainders and reset."""
 
     @abstractmethod
+    async def hit(self, scenario: str) -> None:
+        """Count one request the scenario matched."""
+
+    @abstractmethod
+    async def hit_counts(self) -> dict[str, int]:
+        """How many requests each scenario matched since its last reset."""
+
+    @abstractmethod
     async def snapshot(self) -> dict[str, dict[str, int]]:
         """Positions as JSON: {scenario: {key: position}}."""
 
@@ -154,11 +184,12 @@ class BaseTimedCache(ABC):
 
 @dataclass
 class Overlay:
-    """The scenarios added over the control API (in order) and the file scenarios removed by name."""
+    """The scenarios added over the control API (in order), the file scenarios removed and those disabled, by name."""
 
     version: int = 0
     added: list[Any] = field(default_factory=list)
     removed: set[str] = field(default_factory=set)
+    disabled: set[str] = field(default_factory=set)
 
 
 OnChange = Callable[[bool], Awaitable[None]]  # told whether the change reloads the scenario files too
@@ -189,6 +220,10 @@ class BaseScenarioSet(ABC):
     @abstractmethod
     async def remove_scope(self, scope: str, name: str | None = None) -> int:
         """Remove a test's own scenarios (all, or the one named); how many were removed."""
+
+    @abstractmethod
+    async def enable(self, name: str, enabled: bool) -> None:
+        """Let a scenario answer, or keep it from answering (it stays listed) until enabled or reset."""
 
     @abstractmethod
     async def reset(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 from .base import FIRST_SEEN, BaseJobTable
@@ -75,6 +76,14 @@ class JobTable(BaseJobTable):
         seen = self._issued.get(key, 0)
         self._issued[key] = seen + 1
         return seen
+
+    async def recent(self, limit: int = 50) -> list[Any]:
+        """The most recently submitted jobs, newest first."""
+        return heapq.nlargest(limit, self._jobs.values(), key=lambda job: getattr(job, "submitted_at", 0.0))
+
+    async def total(self) -> int:
+        """How many jobs are kept."""
+        return len(self._jobs)
 
     def __len__(self) -> int:
         return len(self._jobs)

@@ -58,6 +58,7 @@ class ScenarioCounters(BaseCounters):
         self.positions: BoundedDict[tuple[str, str], int] = BoundedDict(limit)
         self.draws: BoundedDict[tuple[str, str], int] = BoundedDict(limit)
         self.windows: BoundedDict[tuple[str, str], deque[tuple[float, int]]] = BoundedDict(limit)
+        self.hits: BoundedDict[tuple[str, str], int] = BoundedDict(limit)  # (scenario, "") -> requests it matched
 
     async def advance(self, scenario: str, key: str) -> int:
         """The position to serve now (then move on by one)."""
@@ -75,12 +76,20 @@ class ScenarioCounters(BaseCounters):
 
     async def reset(self, scenario: str | None = None, key: str | None = None) -> None:
         """Forget positions, draws and windows (of one scenario / key, or all)."""
-        for table in (self.positions, self.draws, self.windows):
+        for table in (self.positions, self.draws, self.windows, self.hits):
             if scenario is None:
                 table.clear()
                 continue
             for entry in [k for k in table if k[0] == scenario and (key is None or k[1] == key)]:
                 del table[entry]
+
+    async def hit(self, scenario: str) -> None:
+        """Count one request the scenario matched."""
+        self.hits[(scenario, "")] = self.hits.get((scenario, ""), 0) + 1
+
+    async def hit_counts(self) -> dict[str, int]:
+        """How many requests each scenario matched since its last reset."""
+        return {scenario: count for (scenario, _), count in self.hits.items()}
 
     async def chance(self, scenario: str, key: str, seed: int) -> float:
         """The next reproducible draw in [0, 1) of this scenario and key."""
@@ -127,7 +136,8 @@ class ScenarioSet(BaseScenarioSet):
 
     async def load(self) -> Overlay:
         """The changes as they stand."""
-        return Overlay(self.overlay.version, list(self.overlay.added), set(self.overlay.removed))
+        return Overlay(self.overlay.version, list(self.overlay.added), set(self.overlay.removed),
+                       set(self.overlay.disabled))
 
     async def add(self, scenarios: list[Any]) -> None:
         """Add (or replace by `scenario_key`) scenarios."""
@@ -139,6 +149,15 @@ class ScenarioSet(BaseScenarioSet):
         """Remove a scenario by name (not a test's own)."""
         self.overlay.added = [s for s in self.overlay.added if scenario_key(s) != name]
         self.overlay.removed.add(name)
+        self.overlay.disabled.discard(name)
+        self.overlay.version += 1
+
+    async def enable(self, name: str, enabled: bool) -> None:
+        """Let a scenario answer, or keep it from answering."""
+        if enabled:
+            self.overlay.disabled.discard(name)
+        else:
+            self.overlay.disabled.add(name)
         self.overlay.version += 1
 
     async def remove_scope(self, scope: str, name: str | None = None) -> int:

@@ -6,6 +6,7 @@ phase is claimed by one script: however many processes poll a job, it moves one 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
@@ -47,13 +48,18 @@ return 1
 """
 
 
-# KEYS[1] job; ARGV[1] ttl, then field, value, ... The job replaced whole.
+# KEYS[1] job, KEYS[2] the recent jobs (a sorted set); ARGV[1] ttl, ARGV[2] job id, ARGV[3] submitted at,
+# ARGV[4] how many recent jobs to keep, then field, value, ... The job replaced whole.
 PUT = """
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[4]) - 1)
+redis.call('EXPIRE', KEYS[2], ARGV[1])
 return 1
 """
+RECENT = 1000  # jobs the dashboard's list can show (the jobs themselves live until their TTL)
 
 
 class RedisJobTable(BaseJobTable):
@@ -101,7 +107,9 @@ class RedisJobTable(BaseJobTable):
         if job.notified is not None:
             mapping["notified"] = job.notified
         pairs = [part for item in mapping.items() for part in item]
-        await self._put(keys=[self._key(job.id)], args=[self.ttl_s, *pairs])
+        await self._put(keys=[self._key(job.id), self.conn.key("jobs", "recent")],
+                        args=[self.ttl_s, job.id, repr(float(getattr(job, "submitted_at", 0.0) or 0.0)), RECENT,
+                              *pairs])
 
     @guarded
     async def save(self, job: Any) -> None:
@@ -112,6 +120,19 @@ class RedisJobTable(BaseJobTable):
     async def delete(self, job_id: str) -> None:
         """Forget a job."""
         await self.conn.run("DEL", self._key(job_id))
+        await self.conn.run("ZREM", self.conn.key("jobs", "recent"), job_id)
+
+    @guarded
+    async def recent(self, limit: int = 50) -> list[Any]:
+        """The most recently submitted jobs of every process, newest first (those expired left out)."""
+        ids = await self.conn.run("ZREVRANGE", self.conn.key("jobs", "recent"), 0, limit - 1)
+        found = await asyncio.gather(*(self.get(job_id.decode()) for job_id in ids or []))
+        return [job for job in found if job is not None]
+
+    @guarded
+    async def total(self) -> int:
+        """How many jobs were submitted lately (up to the last 1,000)."""
+        return int(await self.conn.run("ZCARD", self.conn.key("jobs", "recent")) or 0)
 
     @guarded
     async def poll(self, job: Any, limit: int) -> int:

@@ -62,6 +62,11 @@ class Channels:
         await client.delete(ack)
         return handled
 
+    @guarded
+    async def notify(self, channel: str, note: dict) -> None:
+        """Publish `note` without waiting for anyone (news a process may ignore)."""
+        await self.conn.client.publish(channel, orjson.dumps(note | {"origin": self.origin}))
+
     async def start(self) -> None:
         """Subscribe in the background (reconnecting as needed); wait a little for the first connection."""
         if self._listener is None:
@@ -110,6 +115,8 @@ class Channels:
         handler = self.handlers.get(channel)
         if handler is not None:
             await _safely(handler(note))
+        if "ack" not in note:  # news (`notify`): no one waits
+            return
         await self.conn.client.rpush(note["ack"], self.origin)
         await self.conn.client.expire(note["ack"], int(ACK_WAIT_S) * 2)
 

@@ -15,7 +15,7 @@ from .base import SCOPE_SEPARATOR, BaseScenarioSet, Codec, OnChange, Overlay, sc
 from .redis_conn import Connection, guarded
 from .redis_pubsub import Channels
 
-# KEYS: added (hash), version, removed (set). ARGV: name, document, name, document, ...
+# KEYS: added (hash), version, removed (set), disabled (set). ARGV: name, document, name, document, ...
 ADD = """
 local v = redis.call('INCR', KEYS[2])
 for i = 1, #ARGV, 2 do
@@ -26,6 +26,11 @@ return v
 REMOVE = """
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('SREM', KEYS[4], ARGV[1])
+return redis.call('INCR', KEYS[2])
+"""
+ENABLE = """
+if ARGV[2] == '1' then redis.call('SREM', KEYS[4], ARGV[1]) else redis.call('SADD', KEYS[4], ARGV[1]) end
 return redis.call('INCR', KEYS[2])
 """
 # KEYS as above. ARGV: the test's prefix (`<test id>\x1f`), a scenario name or ''. Returns {removed, version}.
@@ -40,7 +45,7 @@ end
 return {removed, redis.call('INCR', KEYS[2])}
 """
 RESET = """
-redis.call('DEL', KEYS[1], KEYS[3])
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
 return redis.call('INCR', KEYS[2])
 """
 
@@ -51,9 +56,10 @@ class RedisScenarioSet(BaseScenarioSet):
     def __init__(self, conn: Connection, codec: Codec, channels: Channels) -> None:
         self.conn, self.codec, self.channels = conn, codec, channels
         self.keys = [conn.key("scenarios", "added"), conn.key("scenarios", "version"),
-                     conn.key("scenarios", "removed")]
+                     conn.key("scenarios", "removed"), conn.key("scenarios", "disabled")]
         self.channel = conn.key("scenarios", "changes")
         self._add, self._remove, self._reset = conn.script(ADD), conn.script(REMOVE), conn.script(RESET)
+        self._enable = conn.script(ENABLE)
         self._remove_scope = conn.script(REMOVE_SCOPE)
         self._watchers: list[OnChange] = []
         self._decoded: dict[bytes, Any] = {}
@@ -64,8 +70,8 @@ class RedisScenarioSet(BaseScenarioSet):
     async def load(self) -> Overlay:
         """The changes as Redis holds them (scenarios rebuilt only when their document changed)."""
         async with self.conn.client.pipeline(transaction=True) as pipe:
-            added, removed, version = await pipe.hgetall(self.keys[0]).smembers(self.keys[2]).get(
-                self.keys[1]).execute()
+            added, removed, version, disabled = await pipe.hgetall(self.keys[0]).smembers(self.keys[2]).get(
+                self.keys[1]).smembers(self.keys[3]).execute()
         ordered = []
         for raw in added.values():
             version_at, index, document = raw.split(b":", 2)
@@ -75,7 +81,8 @@ class RedisScenarioSet(BaseScenarioSet):
             found = self._decoded.get(document)
             decoded[document] = found if found is not None else self.codec.load(orjson.loads(document))
         self._decoded = decoded
-        return Overlay(int(version or 0), list(decoded.values()), {name.decode() for name in removed})
+        return Overlay(int(version or 0), list(decoded.values()), {name.decode() for name in removed},
+                       {name.decode() for name in disabled})
 
     async def add(self, scenarios: list[Any]) -> None:
         """Add (or replace by `scenario_key`) scenarios everywhere."""
@@ -87,6 +94,10 @@ class RedisScenarioSet(BaseScenarioSet):
     async def remove(self, name: str) -> None:
         """Remove a scenario by name everywhere."""
         await self._announce(await self._change(self._remove, [name]), files=False)
+
+    async def enable(self, name: str, enabled: bool) -> None:
+        """Let a scenario answer, or keep it from answering, everywhere."""
+        await self._announce(await self._change(self._enable, [name, "1" if enabled else "0"]), files=False)
 
     async def remove_scope(self, scope: str, name: str | None = None) -> int:
         """Remove a test's own scenarios everywhere (all, or the one named); how many were removed."""

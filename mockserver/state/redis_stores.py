@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from typing import Any
 
@@ -121,6 +122,10 @@ class RedisCounters(BaseCounters):
         if scenario is not None and key is not None:
             await self.conn.client.unlink(*(self._key(kind, scenario, key) for kind in COUNTED))
             return
+        if scenario is None:
+            await self.conn.client.unlink(self.conn.key("hits"))
+        else:
+            await self.conn.client.hdel(self.conn.key("hits"), scenario)
         for kind in COUNTED:
             named = "" if scenario is None else f"{len(scenario)}:{glob_escape(scenario)}:"
             await delete_matching(self.conn, self.conn.key(kind, named + "*"))
@@ -146,6 +151,22 @@ class RedisCounters(BaseCounters):
                                "reset_s": max(reset_s, 0.001),
                                "over": "tokens" if over_tokens and not over_requests else "requests"}
 
+    async def hit(self, scenario: str) -> None:
+        """Count one request the scenario matched, in one hash for every process.
+
+        Not awaited: the count goes to Redis with the request's next command (its sequence position), so it
+        costs no round trip of its own; a count lost with Redis is not worth failing the request for.
+        """
+        key = self.conn.key("hits")
+        for sent in (self.conn.run("HINCRBY", key, scenario, 1), self.conn.run("EXPIRE", key, self.ttl_s)):
+            sent.add_done_callback(_quietly)
+
+    @guarded
+    async def hit_counts(self) -> dict[str, int]:
+        """How many requests each scenario matched since its last reset, in every process."""
+        found = await self.conn.run("HGETALL", self.conn.key("hits"))
+        return {name.decode(): int(count) for name, count in (found or {}).items()}
+
     @guarded
     async def snapshot(self) -> dict[str, dict[str, int]]:
         """Positions as JSON: {scenario: {key: position}}."""
@@ -157,3 +178,9 @@ class RedisCounters(BaseCounters):
             if found is not None and value is not None:
                 out.setdefault(found[0], {})[found[1]] = int(value)
         return out
+
+
+def _quietly(sent: "asyncio.Future[Any]") -> None:
+    """Retrieve a command's outcome nobody waits for (so a failure is not reported as never retrieved)."""
+    if not sent.cancelled():
+        sent.exception()

@@ -75,3 +75,14 @@ async def fetch(ctx: RequestContext) -> Answer:
     if job is None:
         raise not_found("task")
     return JsonAnswer(query(job, await polled(ctx, job, query)))
+
+
+status_body = query  # the body a poll answers, for the dashboard's job list
+
+
+def assets(job: Job, state: Tick) -> list[tuple[str, str]]:
+    """A finished video's download URL and kind (the query answer names only its file id)."""
+    if state.phase != "succeeded":
+        return []
+    p = job.params
+    return [(video_url(job.base_url, p["width"], p["height"], p["seconds"], f"hailuo-{job.seed}"), "video")]

@@ -93,3 +93,6 @@ async def fetch(ctx: RequestContext) -> Answer:
     """A generation by id."""
     job = await path_job(ctx, FAMILY, not_found())
     return JsonAnswer(generation(job, await polled(ctx, job, generation)))
+
+
+status_body = generation  # the body a poll answers, for the dashboard's job list

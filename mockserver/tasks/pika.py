@@ -66,3 +66,6 @@ async def fetch(ctx: RequestContext) -> Answer:
     """The feed of one task."""
     job = await path_job(ctx, FAMILY, not_found())
     return JsonAnswer(feed(job, await polled(ctx, job)))
+
+
+status_body = feed  # the body a poll answers, for the dashboard's job list

@@ -69,3 +69,6 @@ async def action(ctx: RequestContext) -> Answer:
     else:
         await tasks.cancel(job)
     return Answer(status_code=204)
+
+
+status_body = task  # the body a poll answers, for the dashboard's job list

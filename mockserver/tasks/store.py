@@ -109,6 +109,14 @@ class TaskStore:
             job.links = self.links(self.spec)
         return job
 
+    async def recent(self, limit: int = 50) -> list[Job]:
+        """The most recently submitted jobs (of every process sharing the state), newest first."""
+        jobs = await self.table.recent(limit)
+        for job in jobs:
+            if not job.links and self.spec is not None:
+                job.links = self.links(self.spec)
+        return jobs
+
     async def delete(self, job_id: str) -> None:
         """Forget a job."""
         await self.table.delete(job_id)

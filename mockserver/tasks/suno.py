@@ -157,3 +157,6 @@ async def list_tasks(ctx: RequestContext) -> Answer:
         if job is not None and data.get("action") in (None, job.kind):
             out.append(task_dto(job, await polled(ctx, job, task_dto)))
     return JsonAnswer({"code": "success", "message": "", "data": out})
+
+
+status_body = task_dto  # the body a poll answers, for the dashboard's job list

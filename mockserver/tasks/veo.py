@@ -141,3 +141,16 @@ async def fetch(ctx: RequestContext) -> Answer:
     fmt, media = ("webp", "image/webp") if variant == "thumbnail" else ("jpeg", "image/jpeg")
     data = await run_in_threadpool(render_image, p["width"], p["height"], fmt, f"veo-{job.seed}-{variant}")
     return Answer(data, media_type=media)
+
+
+def status_body(job: Job, state: Tick) -> dict[str, Any]:
+    """The body a poll answers (a unified task or an OpenAI video object), for the dashboard's job list."""
+    return generation(job, state) if job.kind == "GENERATION" else video(job, state)
+
+
+def assets(job: Job, state: Tick) -> list[tuple[str, str]]:
+    """A finished OpenAI-style video and its kind: the public asset URL of the bytes `/content` answers."""
+    if job.kind == "GENERATION" or state.phase != "succeeded":
+        return []
+    p = job.params
+    return [(video_url(job.base_url, p["width"], p["height"], p["seconds"], f"veo-{job.seed}"), "video")]
