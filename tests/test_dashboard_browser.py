@@ -1,11 +1,13 @@
 """The dashboard in a real browser (Debian's Chromium through Selenium and chromium-driver), driven as a user.
 
 `make test` installs chromium and chromium-driver when they are missing (as root, with apt-get); without them these
-tests are skipped and say why. Each main view is saved as a screenshot in docs/dashboard/, which the README shows.
+tests are skipped and say why. Each main view is saved as a screenshot: into docs/dashboard/ (which the README
+shows) when MOCKSERVER_SCREENSHOTS=1, otherwise into a temporary directory, so a test run leaves the checkout as it was.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -30,7 +32,8 @@ try:
 except ImportError:  # pragma: no cover - the test extra installs it
     webdriver = None
 
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "dashboard"
+SHOTS = (Path(__file__).resolve().parents[1] / "docs" / "dashboard" if os.environ.get("MOCKSERVER_SCREENSHOTS") == "1"
+         else Path(tempfile.gettempdir()) / "mockserver-dashboard-shots")
 AUTH = {"Authorization": "Bearer sk-test"}
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
