@@ -170,7 +170,8 @@ class ScenarioEngine:
 
     async def select(self, ctx: "RequestContext") -> Decision | None:
         """A scenario decision, a pass-through that carries the scenario's account, or None (no scenario here)."""
-        self.reload_if_changed()
+        if self.watcher.due():
+            self.reload_if_changed()
         named = ctx.headers.get(HEADER)
         if named:
             return await self._named(ctx, named)
