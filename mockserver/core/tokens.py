@@ -59,6 +59,8 @@ def check_token_ids(ids: list[int | float], param: str) -> None:
 
 def truncate(text: str, limit: int) -> tuple[str, bool]:
     """The first `limit` tokens of `text`, and whether anything was cut."""
+    if count(text) <= limit:
+        return text, False
     pieces = split(text)
     if len(pieces) <= limit:
         return text, False
