@@ -43,7 +43,8 @@ def parse(ctx: RequestContext) -> Conversation:
     limit = body.get("max_completion_tokens")
     conv.max_tokens = limit if limit is not None else body.get("max_tokens")
     stop = body.get("stop")
-    conv.stop = [stop] if isinstance(stop, str) else [s for s in (stop or []) if s]
+    if stop:
+        conv.stop = [stop] if isinstance(stop, str) else list(filter(None, stop))
     conv.n = body.get("n") or 1
     conv.seed = body.get("seed")
     conv.reasoning_effort = body.get("reasoning_effort")
@@ -64,13 +65,14 @@ def _parse_messages(messages: list[dict], conv: Conversation) -> None:
     awaiting: list[str] = []
     for i, raw in enumerate(messages):
         role, where = raw["role"], f"messages[{i}]"
-        if role != "tool":
+        if awaiting and role != "tool":
             _require_answers(awaiting)
         content = raw.get("content")
         if role in ("system", "developer"):
-            system.append(_parts(content, where, Message(role=role)).text)
+            system.append(content if type(content) is str else _parts(content, where, Message(role=role)).text)
         elif role == "user":
-            conv.messages.append(_parts(content, where, Message(role="user")))
+            conv.messages.append(Message(role="user", text=content) if type(content) is str
+                                 else _parts(content, where, Message(role="user")))
         elif role == "assistant":
             message = _parts(content, where, Message(role="assistant"))
             for j, call in enumerate(raw.get("tool_calls") or []):
@@ -100,8 +102,9 @@ def _parse_messages(messages: list[dict], conv: Conversation) -> None:
             text = _parts(content, where, Message(role="function")).text
             name = raw.get("name")
             conv.messages.append(Message(role="tool", tool_results=[ToolResult(name or "function", text, name=name)]))
-    _require_answers(awaiting)
-    conv.system = "\n".join(s for s in system if s)
+    if awaiting:
+        _require_answers(awaiting)
+    conv.system = "\n".join(filter(None, system))
 
 
 def _require_answers(awaiting: list[str]) -> None:
