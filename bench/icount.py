@@ -27,7 +27,7 @@ import shapes  # noqa: E402
 
 KINDS = {"chat": shapes.CHAT, "messages": shapes.MESSAGES, "embeddings": shapes.EMBEDDINGS, "stream": shapes.STREAM}
 STAGES = ("route", "validate", "select", "parse", "reply", "render", "full")
-WARMUP = 100
+WARMUP = int(os.environ.get("ICOUNT_WARMUP", 1100))  # past the journal's 1,000 entries: the steady state a long run sees
 
 
 def scope(shape: shapes.Shape) -> dict:
@@ -91,6 +91,9 @@ def inner(kind: str, count: int, stage: str, profile: bool = False) -> None:
     """The measured process: build the app as `mockserver serve` does, warm it up, send `count` requests."""
     from mockserver import Settings, create_app
     from mockserver.cli import GC_THRESHOLD
+    from mockserver.scenarios import reload
+
+    reload.INTERVAL_S = 3600  # valgrind runs ~50x slower: the twice-a-second file check would weigh 50x too
 
     app = create_app(Settings(quiet=True))
     if stage != "full":
