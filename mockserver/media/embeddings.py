@@ -10,10 +10,16 @@ import sys
 from array import array
 from collections import Counter
 from collections.abc import Sequence
+from itertools import repeat
+from operator import mul, sub, truediv
+
+from ._cache import ByteCache
 
 WORD = re.compile(r"\w+", re.UNICODE)
 _LANE = 4  # bytes per component while summing (a feature adds at most 255 to each)
 _CENTRE = 127.5  # mean of a uniform byte
+DIRECTION_CACHE_BYTES = 16 * 1024 * 1024  # features recur (words of a corpus): their directions are kept
+_directions = ByteCache(DIRECTION_CACHE_BYTES)
 
 
 def features(item: str | Sequence[int]) -> Counter[str]:
@@ -29,10 +35,15 @@ def features(item: str | Sequence[int]) -> Counter[str]:
 
 def _direction(feature: str, dims: int, space: str) -> int:
     """A pseudo-random byte vector for a feature, packed into one lane per component of a big int."""
-    digest = hashlib.shake_256(f"{space}\x1f{feature}".encode()).digest(dims)
-    lanes = bytearray(_LANE * dims)
-    lanes[0::_LANE] = digest
-    return int.from_bytes(lanes, "little")
+    key = (space, feature, dims)
+    found = _directions.get(key)
+    if found is None:
+        digest = hashlib.shake_256(f"{space}\x1f{feature}".encode()).digest(dims)
+        lanes = bytearray(_LANE * dims)
+        lanes[0::_LANE] = digest
+        found = int.from_bytes(lanes, "little")
+        _directions.put(key, found)
+    return found
 
 
 def embed(item: str | Sequence[int], dims: int, *, space: str = "") -> list[float]:
@@ -49,9 +60,11 @@ def embed(item: str | Sequence[int], dims: int, *, space: str = "") -> list[floa
     if sys.byteorder == "big":
         sums.byteswap()
     offset = _CENTRE * sum(weights.values())
-    values = [s - offset for s in sums]
-    norm = math.sqrt(sum(v * v for v in values)) or 1.0
-    return array("f", [v / norm for v in values]).tolist()  # float32, as the API's base64 carries
+    # Component-wise in C (map over operator functions), no Python loop over the components. The squares are
+    # multiples of 1/4 below 2**45, so their sum is exact in any order.
+    values = list(map(sub, sums, repeat(offset, dims)))
+    norm = math.sqrt(sum(map(mul, values, values))) or 1.0
+    return array("f", map(truediv, values, repeat(norm, dims))).tolist()  # float32, as the API's base64 carries
 
 
 def to_base64(vector: Sequence[float]) -> str:
