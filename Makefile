@@ -10,15 +10,30 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 LEGACY_SDKS := openai==1.90.0 anthropic==0.69.0
 FRAMEWORKS := langchain-openai langchain-anthropic langchain-google-genai llama-index-llms-openai-like llama-index-llms-openai
 
-.PHONY: run test test-main test-frameworks test-legacy check routes bench clean
+# pip's output goes to a log that is shown only when it fails (this machine's pip config names find-links
+# locations that do not exist, and pip warns "Location ... is ignored" for each).
+PIP_INSTALL = pip install $(PIP_FLAGS)
+QUIET_PIP = > $(@D)/pip.log 2>&1 || { grep -v 'is ignored' $(@D)/pip.log >&2; exit 1; }
+
+.PHONY: run test test-main test-frameworks test-legacy check routes bench clean test-services
 
 run: $(VENV)/.run-deps
 	$(VENV)/bin/mockserver serve --host $(HOST) --port $(PORT) $(ARGS)
 
 test: test-main test-frameworks test-legacy
 
-test-main: $(VENV)/.test-deps
+test-main: $(VENV)/.test-deps test-services
 	$(VENV)/bin/python -m pytest tests $(PYTEST_ARGS)
+
+# The shared-state tests start a real redis-server (Debian's package) on an ephemeral port: install it when
+# missing and we may (root with apt-get); otherwise those tests are skipped and say why.
+test-services:
+	@command -v redis-server >/dev/null 2>&1 || command -v valkey-server >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "make: installing redis-server with apt-get (for the shared-state tests)"; \
+	      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } \
+	        > /tmp/mockserver-apt.log 2>&1 || echo "make: apt-get install redis-server failed (/tmp/mockserver-apt.log)"; \
+	    else echo "make: redis-server is missing and cannot be installed here: the shared-state tests will skip"; fi; }
 
 test-frameworks: $(FRAMEWORKS_VENV)/.deps
 	$(FRAMEWORKS_VENV)/bin/python -m pytest tests/frameworks $(PYTEST_ARGS)
@@ -39,21 +54,21 @@ bench: $(VENV)/.test-deps
 
 $(VENV)/.run-deps: pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install $(PIP_FLAGS) -e .
+	$(VENV)/bin/$(PIP_INSTALL) -e . $(QUIET_PIP)
 	touch $@
 
 $(VENV)/.test-deps: pyproject.toml $(VENV)/.run-deps
-	$(VENV)/bin/pip install $(PIP_FLAGS) -e '.[test]' 'openai>=3' 'anthropic>=2' google-genai
+	$(VENV)/bin/$(PIP_INSTALL) -e '.[test]' 'openai>=3' 'anthropic>=2' google-genai $(QUIET_PIP)
 	touch $@
 
 $(FRAMEWORKS_VENV)/.deps: pyproject.toml
 	test -x $(FRAMEWORKS_VENV)/bin/python || $(PYTHON) -m venv $(FRAMEWORKS_VENV)
-	$(FRAMEWORKS_VENV)/bin/pip install $(PIP_FLAGS) -e '.[test]' $(FRAMEWORKS)
+	$(FRAMEWORKS_VENV)/bin/$(PIP_INSTALL) -e '.[test]' $(FRAMEWORKS) $(QUIET_PIP)
 	touch $@
 
 $(LEGACY_VENV)/.deps: pyproject.toml
 	test -x $(LEGACY_VENV)/bin/python || $(PYTHON) -m venv $(LEGACY_VENV)
-	$(LEGACY_VENV)/bin/pip install $(PIP_FLAGS) -e '.[test]' $(LEGACY_SDKS)
+	$(LEGACY_VENV)/bin/$(PIP_INSTALL) -e '.[test]' $(LEGACY_SDKS) $(QUIET_PIP)
 	touch $@
 
 clean:

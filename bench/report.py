@@ -155,5 +155,8 @@ def markdown(document: dict) -> str:
             parts.append(memory_table(section))
         elif name == "startup":
             parts.append(startup_table(section))
+        elif name == "scale":
+            import scale
+            parts.append(scale.table(section))
     parts.append("### Summary (ratio to bare Starlette in parentheses)\n\n" + summary(results))
     return "\n\n".join(parts)

@@ -10,6 +10,7 @@ bodies carry a counter, so no two requests are alike. Workloads (`--only`, comma
   paced       1,000 concurrent streams at 20 tokens/s         mock, bare                   schedule error p50/p99
   memory      RSS after warm-up and after N mixed requests    mock                         growth %
   startup     process start to the first 200 from /health     mock, bare, steady, aimock   median seconds
+  scale       --workers 2 vs one process, Redis state vs memory  mock (3 ways, one redis-server)  req/s ratios
 
 Load: wrk (installed with apt-get when missing) with a Lua script, or an asyncio httpx client (`--load python`).
 Streams are read by an asyncio client on raw sockets. Results: a Markdown table per workload, a summary table
@@ -40,6 +41,7 @@ import httpx
 import load
 import procs
 import report
+import scale
 import shapes
 import sse
 import tools
@@ -55,6 +57,7 @@ WORKLOADS = {
     "paced": (None, ["mock", "bare"]),
     "memory": (None, ["mock"]),
     "startup": (None, ["mock", "bare", "steady", "aimock"]),
+    "scale": (None, ["mock"]),
 }
 SHARED = ("chat", "messages", "embeddings", "stream", "paced")  # workloads run against the long-lived servers
 
@@ -385,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
             bench.measure_memory()
         if "startup" in args.only:
             bench.measure_startup()
+        if "scale" in args.only and "mock" in args.servers:
+            scale.measure(bench)
         stack.close()
         meta = bench.meta() | {"elapsed_s": round(time.monotonic() - started, 1)}
         document = {"meta": meta, "results": bench.results}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import time
 from collections.abc import Callable
@@ -15,16 +16,16 @@ from .core.services import Services
 from .dialects import conversations, providers
 from .dialects.openai import OPENAI
 from .pipeline.dispatch import Binding, Handler, Pipeline
-from .scenarios.engine import ScenarioEngine
+from .scenarios.engine import SCENARIO_CODEC, ScenarioEngine
 from .settings import Settings
 from .spec.model import Operation, Spec
-from .state import State
-from .tasks.store import TaskStore
+from .state import open_state
+from .tasks.store import JOB_CODEC, TaskStore
 
 
 # Response headers a browser app may read: request ids, retry hints and the rate-limit windows.
 EXPOSED_HEADERS = ["x-request-id", "request-id", "openai-processing-ms", "retry-after", "retry-after-ms",
-                   "x-should-retry",
+                   "x-should-retry", "x-mock-violations",
                    *(f"x-ratelimit-{part}-{unit}" for part in ("limit", "remaining", "reset")
                      for unit in ("requests", "tokens")),
                    *(f"anthropic-ratelimit-{unit}-{part}" for unit in ("requests", "tokens")
@@ -37,14 +38,21 @@ class MockServer:
     def __init__(self, settings: Settings | None = None, spec: Spec | None = None) -> None:
         self.settings = settings = settings or Settings()
         self.spec = spec or Spec.load(settings.spec_path)
-        state = State()
+        self.state = state = open_state(settings.state, jobs=JOB_CODEC, scenarios=SCENARIO_CODEC)
+        self.started = False
+        self._starting: asyncio.Future | None = None
         self.services = Services(settings=settings, spec=self.spec, state=state,
-                                 tasks=TaskStore(state.jobs, speed=settings.task_speed), started_at=time.time())
+                                 tasks=TaskStore(state.jobs, speed=settings.task_speed, spec=self.spec),
+                                 started_at=time.time())
+        if settings.upstream:  # before the scenarios: it makes the recording directory they may load
+            from .proxy import Proxy
+            self.services.proxy = Proxy(self.services)
         self.services.scenarios = ScenarioEngine(self.spec.operations, state.counters,
-                                                 settings.scenario_directories(), seed=settings.seed)
+                                                 settings.scenario_directories(), seed=settings.seed,
+                                                 changes=state.scenario_set)
         self.bindings = bind(self.spec.operations)
         self.pipeline = Pipeline(self.services, self.bindings, fallback=OPENAI)
-        self.admin = Starlette(routes=admin.routes(self.services))
+        self.admin = Starlette(routes=admin.routes(self.services), exception_handlers=admin.EXCEPTION_HANDLERS)
         self.admin.router.default = self.pipeline  # an unknown /_mock path is a 404 in the provider's shape
         origins = list(settings.cors_origins) or ["*"]
         self.cors = CORSMiddleware(self._serve, allow_origins=origins, allow_methods=["*"], allow_headers=["*"],
@@ -55,8 +63,23 @@ class MockServer:
         """The loaded scenarios."""
         return self.services.scenarios
 
+    async def start(self) -> None:
+        """Connect the state (a lifespan startup, or else the first requests, wait for this)."""
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self.state.start())
+        await asyncio.shield(self._starting)
+        self.started = True
+
+    async def close(self) -> None:
+        """Write what the state has pending, disconnect, close the proxy's client."""
+        await self.state.close()
+        if self.services.proxy is not None:
+            await self.services.proxy.aclose()
+
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         kind = scope["type"]
+        if not self.started:
+            await self.start()
         if kind == "http":
             # Only browsers send Origin: everyone else skips the CORS layer and its per-request cost.
             if b"origin" in dict(scope["headers"]):
@@ -64,7 +87,7 @@ class MockServer:
             else:
                 await self._serve(scope, receive, send)
         elif kind == "lifespan":
-            await _lifespan(receive, send)
+            await self._lifespan(receive, send)
 
     async def _serve(self, scope: dict, receive: Any, send: Any) -> None:
         if admin.is_admin(scope["path"]):
@@ -72,15 +95,15 @@ class MockServer:
         else:
             await self.pipeline(scope, receive, send)
 
-
-async def _lifespan(receive: Any, send: Any) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
 
 def bind(operations: list[Operation]) -> dict[str, Binding]:

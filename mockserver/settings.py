@@ -29,12 +29,44 @@ class Settings:
     quiet: bool = False
     task_speed: float = 1.0
     cors_origins: tuple[str, ...] = ()
+    state: str | None = None  # where shared state lives: None (this process) or a redis:// URL
+    workers: int = 1
     # One directory *instead of* the shipped scenarios (older tests); prefer `scenario_dirs`.
     scenarios_dir: Path | None = None
+    upstream: str | None = None          # forward what no scenario answers to this base URL
+    upstream_timeout: float = 600.0      # seconds the upstream may stay silent (before its answer or between events)
+    record_dir: Path | None = None       # write proxied exchanges here as scenario YAML
+    record_mode: str = "new"             # new: recordings already in record_dir answer; all: re-record everything
+    redact: tuple[str, ...] = ()         # more header names or JSON paths ($.a.b) kept out of recordings
+    replay_timing: str = "recorded"      # recorded | none | x<speed factor>, for recorded events' delays
+    strict: bool = False                 # a request no scenario answers is an error naming the nearest ones
 
     def scenario_directories(self) -> list[Path]:
-        """The scenario directories to load, the user's first (in order), then the shipped one."""
+        """The scenario directories to load: the recording directory (unless re-recording all), the user's, the shipped one."""
         if self.scenarios_dir is not None:
             return [Path(self.scenarios_dir)]
         user = [Path(d) for d in self.scenario_dirs]
+        if self.record_dir is not None and self.record_mode == "new":
+            user.insert(0, Path(self.record_dir))
         return user + [shipped("scenarios")] if self.default_scenarios else user
+
+    @property
+    def replay_speed(self) -> float:
+        """How fast recorded events are replayed: 1 as recorded, 0 at once, `x4` four times as fast."""
+        return parse_replay_timing(self.replay_timing)
+
+
+def parse_replay_timing(text: str) -> float:
+    """`recorded` -> 1, `none` -> 0, `x2.5` -> 2.5 (ValueError otherwise)."""
+    if text == "recorded":
+        return 1.0
+    if text == "none":
+        return 0.0
+    if text.startswith("x"):
+        try:
+            factor = float(text[1:])
+        except ValueError:
+            factor = 0.0
+        if factor > 0 and factor != float("inf"):
+            return factor
+    raise ValueError(f"replay timing must be 'recorded', 'none' or x<factor> (x2 = twice as fast), not {text!r}")

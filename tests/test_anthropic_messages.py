@@ -257,3 +257,24 @@ def test_search_result_blocks_are_accepted(post):
     block = {"type": "search_result", "source": "https://example.com/doc", "title": "Doc",
              "content": [{"type": "text", "text": "The sky is blue."}]}
     assert post(ask([block, {"type": "text", "text": "What colour is the sky?"}])).status_code == 200
+
+
+@pytest.mark.parametrize("scenario", [
+    {"name": "limited", "match": {"model": "claude-cache-*"}, "rate_limit": {"requests_per_minute": 100}},
+    {"name": "scripted", "match": {"model": "claude-cache-*"}, "reply": {"text": "Scripted."}},
+], ids=["rate limit lets it through", "scripted reply"])
+def test_prompt_cache_counts_the_same_when_a_scenario_answers(make_server, scenario):
+    server = make_server()
+    assert httpx.post(server.url + "/_mock/scenarios", json=scenario).status_code == 201
+    manual = " ".join(f"rule{i} applies." for i in range(600))
+    request = {**ask("Which rule applies?", system=[{"type": "text", "text": manual,
+                                                     "cache_control": {"type": "ephemeral"}}]),
+               "model": "claude-cache-test"}
+    url = server.url + "/v1/messages"
+    first = httpx.post(url, json=request, headers=HEADERS)
+    second = httpx.post(url, json=request, headers=HEADERS)
+    assert first.status_code == second.status_code == 200
+    assert second.json()["usage"]["cache_read_input_tokens"] == first.json()["usage"]["cache_creation_input_tokens"]
+    assert second.json()["usage"]["cache_read_input_tokens"] >= 1024
+    entries = httpx.get(server.url + "/_mock/requests", params={"scenario": scenario["name"]}).json()["data"]
+    assert len(entries) == 2

@@ -7,6 +7,7 @@ server the harness started is gone afterwards, never on how fast anything was.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,7 +52,15 @@ def test_bench_runs_every_workload_and_stops_its_servers(tmp_path: Path) -> None
     assert memory["rss_warm_mib"] > 0 and memory["rss_after_mib"] > 0 and memory["errors"] == 0
     assert set(results["startup"]["servers"]) == {"mock", "bare"}
 
+    if shutil.which("redis-server") or shutil.which("valkey-server"):
+        for shape in ("chat", "responses"):
+            scale = results["scale"]["shapes"][shape]
+            assert all(row["rps"] > 0 and row["cpu_us_per_request"] > 0 and row["errors"] == 0
+                       for row in scale["rows"].values()), scale
+            assert scale["workers_vs_one"] > 0 and scale["redis_cpu_cost_pct"] is not None
+        assert "### Scale-out" in run.stdout
+
     assert "| mockserver |" in run.stdout and "### Summary" in run.stdout
     started = document["meta"]["servers"]
-    assert {s["name"] for s in started} == {"mock", "bare"}
+    assert {s["name"] for s in started} - {"one-memory", "one-redis", "two-redis"} == {"mock", "bare"}
     assert [s for s in started if _alive(s["pid"], s["argv"])] == []

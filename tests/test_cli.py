@@ -130,7 +130,7 @@ def test_check_reports_each_error_once_in_file_order(tmp_path):
         f"{a}:4: scenario 'a'.reply.text: unclosed or malformed template '{{{{body.x' (a template is {{{{name}}}})",
         f"{b}:2: scenario 'b'.probability must be a number, not str",
         f"{b}:4: scenario 'b' sequence[0].reply.text: unknown template {{{{nope}}}} (known: model, last_user_message, "
-        "message, system, header.<name>, body.<path>, scenario, count)",
+        "message, system, header.<name>, body.<path>, scenario, count, base_url, lbraces)",
         f"{b}:6: scenario 'b' sequence[2].fault.retry_after must be at least 0, not -1",
         f"{c}:1: duplicate scenario name 'fine' (first defined at {b}:7)",
     ]
@@ -190,3 +190,13 @@ def test_cors_origin_restricts_browsers(tmp_path, allowed):
     else:
         assert r.status_code == 400 and "access-control-allow-origin" not in r.headers
         assert simple.status_code == 200 and "access-control-allow-origin" not in simple.headers
+
+
+def test_routes_into_a_pipe_that_closes_early_is_no_error(tmp_path):
+    import subprocess
+
+    process = subprocess.Popen([sys.executable, "-m", "mockserver", "routes"], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader is gone before the first line, as with `| head -0`
+    _, errors = process.communicate(timeout=30)
+    assert process.returncode == 0 and b"Traceback" not in errors and b"BrokenPipe" not in errors

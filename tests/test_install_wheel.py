@@ -99,3 +99,10 @@ def test_serve_answers_and_has_the_shipped_scenarios(installed):
                              timeout=10)
         assert refusal.json()["choices"][0]["message"]["refusal"].startswith("I'm sorry")
         assert httpx.get(server.url + "/openapi.json", timeout=10).json()["openapi"].startswith("3.1")
+
+
+def test_contract_without_its_extra_says_how_to_install_it(installed):
+    """The plain install has no Schemathesis: `contract` says which extra brings it, and exits 2."""
+    result = run_cli("contract", "http://127.0.0.1:4010", cwd=installed.home, command=installed.mockserver)
+    assert result.returncode == 2
+    assert "pip install 'mockserver[contract]'" in result.stderr

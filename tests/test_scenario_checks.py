@@ -8,7 +8,8 @@ import pytest
 
 from mockserver.scenarios.loader import parse_text
 
-KNOWN = "known: model, last_user_message, message, system, header.<name>, body.<path>, scenario, count"
+KNOWN = ("known: model, last_user_message, message, system, header.<name>, body.<path>, scenario, count, base_url, "
+         "lbraces")
 REJECTED = {
     "negative ttft": ("stream: {ttft_ms: -1}", "stream.ttft_ms must be at least 0, not -1"),
     "zero tokens/s": ("stream: {tokens_per_second: 0}", "stream.tokens_per_second must be greater than 0, not 0"),
@@ -38,6 +39,20 @@ REJECTED = {
     "template in raw events": ("raw: {events: [{data: {t: '{{last_user_mesage}}'}}]}",
                                "raw.events: unknown template {{last_user_mesage}}"),
     "probability over 1": ("probability: 1.5\nreply: {text: x}", "probability must be between 0 and 1"),
+    "negative event delay": ("raw: {events: [{data: x, delay_ms: -5}]}",
+                             "raw.events[0].delay_ms must be a number of milliseconds, at least 0, not -5"),
+    "event delay as text": ("raw: {events: ['data: a', {data: x, delay_ms: soon}]}",
+                            "raw.events[1].delay_ms must be a number of milliseconds, at least 0, not 'soon'"),
+    "event frame and data": ("raw: {events: [{frame: 'data: x', data: y}]}",
+                             "raw.events[0] gives either 'frame' (the exact text) or 'event'/'data', not both"),
+    "event typo": ("raw: {events: [{data: x, delay: 3}]}", "unknown key 'delay' in scenario 's'.raw.events[0]"),
+    "event not a mapping": ("raw: {events: [[1, 2]]}", "raw.events[0] must be frame text or a mapping, not list"),
+    "missing body file": ("raw: {body_file: nowhere.mp3}", "raw.body_file: no such file 'nowhere.mp3'"),
+    "body and events": ("raw: {body: x, events: [a]}", "raw gives one of 'body', 'events' or 'body_file', not body "
+                                                       "and events"),
+    "fingerprint not hex": ("match: {fingerprint: not-a-digest}\nreply: {text: x}",
+                            "match.fingerprint must be 8-64 lower-case hex digits (a request digest), not "
+                            "'not-a-digest'"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import assets, control
+from ..core.errors import MockError
+from . import assets, control, recordings
 
 if TYPE_CHECKING:
     from ..core.services import Services
@@ -22,7 +24,8 @@ def routes(services: "Services") -> list[Route]:
 
     async def health(request: Request) -> Response:
         return control.json({"status": "ok", "operations": len(services.spec.operations),
-                             "uptime_s": round(time.time() - services.started_at, 3)})
+                             "uptime_s": round(time.time() - services.started_at, 3),
+                             "state": services.state.describe(), "pid": os.getpid()})
 
     async def openapi_yaml(request: Request) -> Response:
         return Response(services.spec.yaml_bytes, media_type="application/yaml")
@@ -32,6 +35,7 @@ def routes(services: "Services") -> list[Route]:
 
     return [
         *assets.routes(),
+        *recordings.routes(services),
         *control.routes(services),
         Route("/_mock/health", health, methods=["GET"]),
         Route("/_x-steady/health", health, methods=["GET"]),
@@ -39,6 +43,9 @@ def routes(services: "Services") -> list[Route]:
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/_x-steady/spec", openapi_json, methods=["GET"]),
     ]
+
+
+EXCEPTION_HANDLERS = {MockError: control.mock_error}
 
 
 def is_admin(path: str) -> bool:

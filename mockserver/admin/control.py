@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..core.errors import MockError
 from ..scenarios.loader import parse_upload
 from ..scenarios.model import Scenario
 
@@ -23,6 +24,14 @@ def json(content: Any, status_code: int = 200) -> Response:
 
 def _error(status: int, message: str, **extra: Any) -> Response:
     return json({"error": {"message": message, **extra}}, status_code=status)
+
+
+async def mock_error(request: Request, exc: Exception) -> Response:
+    """A control route that needed shared state while it was away: its status (503) and message."""
+    assert isinstance(exc, MockError)
+    response = _error(exc.status, exc.message, code=exc.code)
+    response.headers.update(exc.headers or {})
+    return response
 
 
 def describe(scenario: Scenario) -> dict:
@@ -64,7 +73,7 @@ def routes(services: "Services") -> list[Route]:
         if errors or not found:
             return _error(400, "invalid scenario" if errors else "no scenario in the request body",
                           errors=[str(e) for e in errors])
-        engine.add(found)
+        await engine.add(found)
         return json({"added": [s.name for s in found]}, status_code=201)
 
     async def one_scenario(request: Request) -> Response:
@@ -73,20 +82,20 @@ def routes(services: "Services") -> list[Route]:
         if scenario is None:
             return _error(404, f"no scenario named '{name}'")
         if request.method == "DELETE":
-            engine.remove(name)
+            await engine.remove(name)
             return json({"deleted": name})
         positions = await state.counters.snapshot()
         return json({**describe(scenario), "state": positions.get(name, {})})
 
     async def reset_scenarios(request: Request) -> Response:
-        services.scenarios.reset()
+        await services.scenarios.reset()
         return json({"reset": True, "scenarios": len(services.scenarios.scenarios)})
 
     async def positions(request: Request) -> Response:
         if request.method == "GET":
             return json({"positions": await state.counters.snapshot()})
         if request.method == "DELETE":
-            state.counters.reset(request.query_params.get("scenario"), request.query_params.get("key"))
+            await state.counters.reset(request.query_params.get("scenario"), request.query_params.get("key"))
             return json({"reset": True})
         try:
             body = orjson.loads(await request.body())
@@ -100,7 +109,7 @@ def routes(services: "Services") -> list[Route]:
 
     async def reset_all(request: Request) -> Response:
         await state.journal.clear()
-        services.scenarios.reset()
+        await services.scenarios.reset()
         return json({"reset": True})
 
     return [

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..proxy import Proxy
     from ..scenarios.engine import ScenarioEngine
     from ..settings import Settings
     from ..spec.model import Spec
@@ -22,5 +23,6 @@ class Services:
     state: "State"
     tasks: "TaskStore"
     scenarios: "ScenarioEngine | None" = None
+    proxy: "Proxy | None" = None  # `--upstream`: forwards what no scenario answers
     started_at: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)

@@ -351,6 +351,8 @@ class Anthropic(Dialect):
     conversational = True
     handles = ("messages:create",)
     request_id_names = ("request-id", "x-request-id")
+    ratelimit_names = ("anthropic-ratelimit-{unit}-limit", "anthropic-ratelimit-{unit}-remaining",
+                       "anthropic-ratelimit-{unit}-reset")
     keepalive_frame = b'event: ping\ndata: {"type": "ping"}\n\n'
 
     def claims(self, headers: dict[str, str], query: Any) -> bool:
@@ -374,17 +376,6 @@ class Anthropic(Dialect):
         """Anthropic's wording: the dotted path once, then what is wrong (`messages.0.role: Input should be ...`)."""
         return MockError(400, violation.anthropic_message, param=violation.param, code=violation.code,
                          detail=violation)
-
-    def ratelimit_headers(self, info: dict[str, Any]) -> dict[str, str]:
-        reset = f"{info['reset_s']:.3f}s"
-        headers: dict[str, str] = {}
-        for unit, limit, left in (("requests", info["rpm"], info["requests_left"]),
-                                  ("tokens", info["tpm"], info["tokens_left"])):
-            if limit is not None:
-                headers[f"anthropic-ratelimit-{unit}-limit"] = str(limit)
-                headers[f"anthropic-ratelimit-{unit}-remaining"] = str(left)
-                headers[f"anthropic-ratelimit-{unit}-reset"] = reset
-        return headers
 
     def rate_limit_kind(self, unit: str) -> str | None:
         return None

@@ -29,6 +29,8 @@ class Dialect:
     handles: ClassVar[tuple[str, ...]] = ()  # the spec's x-mock-handler names this dialect answers itself
     request_id_names: ClassVar[tuple[str, ...]] = ("x-request-id",)  # the headers an SDK reads the request id from
     keepalive_frame: ClassVar[bytes | None] = b": keep-alive\n\n"
+    ratelimit_names: ClassVar[tuple[str, str, str]] = ("x-ratelimit-limit-{unit}", "x-ratelimit-remaining-{unit}",
+                                                       "x-ratelimit-reset-{unit}")
     auth: "Dialect | None" = None  # the dialect whose key errors apply (task APIs sit behind the gateway's)
 
     # ------------------------------------------------------------------ envelope
@@ -72,15 +74,16 @@ class Dialect:
         return MockError(400, violation.message, param=violation.param, code=violation.code, detail=violation)
 
     def ratelimit_headers(self, info: dict[str, Any]) -> dict[str, str]:
-        """Rate-limit headers for a window: limit, remaining and reset per unit."""
+        """Rate-limit headers for a window: limit, remaining and reset per unit (`ratelimit_names` spells them)."""
         reset = f"{info['reset_s']:.3f}s"
+        limit_name, remaining_name, reset_name = self.ratelimit_names
         headers: dict[str, str] = {}
         for unit, limit, left in (("requests", info["rpm"], info["requests_left"]),
                                   ("tokens", info["tpm"], info["tokens_left"])):
             if limit is not None:
-                headers[f"x-ratelimit-limit-{unit}"] = str(limit)
-                headers[f"x-ratelimit-remaining-{unit}"] = str(left)
-                headers[f"x-ratelimit-reset-{unit}"] = reset
+                headers[limit_name.format(unit=unit)] = str(limit)
+                headers[remaining_name.format(unit=unit)] = str(left)
+                headers[reset_name.format(unit=unit)] = reset
         return headers
 
     def model_page(self, ctx: "RequestContext") -> Any:

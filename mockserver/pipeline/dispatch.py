@@ -18,7 +18,7 @@ from .auth import authenticate
 from .examples import default_example, example_answer, prefer_error
 from .logline import request_line, selection_trace
 from .route import Router
-from .select import EXAMPLE, Decision, select
+from .select import EXAMPLE, PROXY, Decision, select
 from .validate import decide_stream, read_body, validate_parameters
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ class Pipeline:
         self.journal = services.state.journal
         settings = services.settings
         self.allowed_keys = tuple(settings.api_keys)
+        self.proxy = services.proxy
         self.quiet = settings.quiet
         self.debug = settings.log_level == "debug"
 
@@ -94,6 +95,8 @@ class Pipeline:
         if match is None or match.operation is None:
             ctx.dialect = self._dialect_for_path(ctx.path)
             ctx.request_id = ctx.dialect.new_request_id()
+            if self.proxy is not None:  # not in the spec: the upstream may still know it
+                return await self._forward(ctx, None, body_read=False)
             if match is None:
                 raise MockError(404, f"Invalid URL ({ctx.method} {ctx.path})", code="")
             allowed = ", ".join(match.allowed)
@@ -105,14 +108,27 @@ class Pipeline:
         ctx.dialect = dialect = binding.dialect_for(ctx.headers, ctx.query) if len(binding.dialects) > 1 \
             else binding.dialects[0]
         ctx.request_id = dialect.new_request_id()
-        authenticate(ctx, self.allowed_keys)
-        await read_body(ctx)
-        validate_parameters(ctx)
-        ctx.stream = decide_stream(ctx)
-        if binding.converses:
-            await dialect.prepare(ctx)
+        try:
+            authenticate(ctx, self.allowed_keys)
+            await read_body(ctx)
+            validate_parameters(ctx)
+            ctx.stream = decide_stream(ctx)
+            if binding.converses:
+                await dialect.prepare(ctx)
+        except MockError as error:
+            gated = self.allowed_keys and ctx.api_key not in self.allowed_keys  # --api-key is the mock's own gate
+            if self.proxy is None or error.status == 413 or gated:
+                raise
+            # The upstream is the judge of what it accepts; the journal keeps what the mock would have said.
+            authenticated = ctx.operation.public or bool(ctx.api_key)  # else the body was never read
+            return await self._forward(ctx, error, body_read=authenticated and bool(ctx.operation.body_validators))
         decision = ctx.decision = await select(ctx, binding.answers_itself)
         return await answer_for(ctx, decision, binding)
+
+    async def _forward(self, ctx: RequestContext, rejected: MockError | None, body_read: bool) -> Answer:
+        """Forward a request the mock would not answer itself (unknown path, or rejected) to the upstream."""
+        decision = ctx.decision = Decision(PROXY, "proxy")
+        return await self.proxy.forward(ctx, decision, body_read=body_read, rejected=rejected)
 
     def _error(self, ctx: RequestContext, error: MockError) -> Answer:
         dialect = ctx.dialect or self._dialect_for_path(ctx.path)
@@ -133,7 +149,7 @@ class Pipeline:
                                                                  (b"{", b"[")) else None,
             status=answer.status_code, answered_by=label, elapsed_ms=elapsed, request_id=ctx.request_id,
             scenario=decision.scenario if decision else None, skipped=decision.skipped if decision else None,
-            misses=decision.misses if decision else None))
+            misses=decision.misses if decision else None, proxy=decision.proxy if decision else None))
         if not self.quiet:
             log.info("%s", request_line(ctx, answer, label, elapsed))
             if self.debug:
@@ -148,6 +164,8 @@ async def answer_for(ctx: RequestContext, decision: Decision, binding: Binding) 
         done = await act.before_reply(ctx, decision)
         if done is not None:
             return done
+    elif decision.source == PROXY:
+        return await ctx.services.proxy.forward(ctx, decision, body_read=bool(ctx.operation.body_validators))
     if decision.example is not None:
         return example_answer(ctx, decision.example)
     if decision.status is not None:

@@ -66,6 +66,8 @@ def selection_trace(ctx: "RequestContext", label: str) -> list[str]:
         used = "answered" if label.startswith("prefer:") else (
             "not used: a scenario answered" if label.startswith("scenario:") else "not used")
         lines.append(f"Prefer: {prefer} ({used})")
+    if label == "proxy" and decision.proxy:
+        lines.append(f"forwarded to {decision.proxy['upstream']}")
     if label == "example":
         lines.append(f"documented example of {op.operation_id} (no handler)")
     elif label == op.handler_name:

@@ -25,11 +25,12 @@ class StreamPlan:
     error_at: int | None = None
     error_frame: Callable[[list[bytes], int], bytes] | None = None
     seed: str = ""
+    delays: list[float] | None = None  # ms before each frame (a recording's timing), instead of TTFT and tokens/s
 
     def is_plain(self) -> bool:
         """Nothing to do: send the frames as they are."""
         return not (self.first_frame_ms or self.between_frames_ms or self.jitter_ms or self.stop_after is not None
-                    or self.malformed_at is not None or self.error_at is not None)
+                    or self.malformed_at is not None or self.error_at is not None or self.delays)
 
 
 def first_token_index(frames: list[bytes]) -> int:
@@ -51,7 +52,10 @@ async def paced(frames: list[bytes], plan: StreamPlan) -> AsyncIterator[object]:
             if plan.reset:
                 yield RESET
             return
-        delay = plan.first_frame_ms if index == ttft_at else (plan.between_frames_ms if index > ttft_at else 0.0)
+        if plan.delays is not None:
+            delay = plan.delays[index] if index < len(plan.delays) else 0.0
+        else:
+            delay = plan.first_frame_ms if index == ttft_at else (plan.between_frames_ms if index > ttft_at else 0.0)
         if plan.jitter_ms and index > ttft_at:
             delay = max(0.0, delay + rng.uniform(-plan.jitter_ms, plan.jitter_ms))
         if delay:

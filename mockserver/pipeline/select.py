@@ -1,4 +1,4 @@
-"""Select: decide what will answer a request, as a value (scenario step, Prefer, default, example)."""
+"""Select: decide what will answer a request, as a value (scenario step, Prefer, proxy, default, example)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ if TYPE_CHECKING:
     from ..scenarios.model import Step
     from ..spec.model import Example
 
-SCENARIO, PREFER, DEFAULT, EXAMPLE = "scenario", "prefer", "default", "example"
+SCENARIO, PREFER, DEFAULT, EXAMPLE, PROXY = "scenario", "prefer", "default", "example", "proxy"
 
 
 @dataclass(slots=True)
 class Decision:
-    """What answers: `source` (scenario, prefer, default, example) plus what it needs to do so."""
+    """What answers: `source` (scenario, prefer, proxy, default, example) plus what it needs to do so."""
 
     source: str
     label: str
@@ -33,6 +33,7 @@ class Decision:
     misses: Any = None                  # nearest scenarios that did not match (built when the journal is read)
     considered: int | None = None       # how many scenarios could have answered
     skipped: dict[str, Any] | None = None   # X-Mock-Scenario named one that does not apply here
+    proxy: dict[str, Any] | None = None     # forwarded: the upstream's status, violations, recording (for the journal)
 
     def outcome(self, text: str) -> None:
         """Record, for the journal, what the scenario's step came to."""
@@ -74,12 +75,18 @@ def prefer_decision(ctx: "RequestContext") -> Decision | None:
 
 
 async def select(ctx: "RequestContext", answers_itself: bool) -> Decision:
-    """A matching scenario, else `Prefer`, else the operation's default behaviour, else its example."""
-    scenarios = ctx.services.scenarios
+    """A matching scenario, else `Prefer`, else the upstream (`--upstream`), else the operation's default
+    behaviour, else its example; with `--strict`, a request no scenario matched is an error instead."""
+    services = ctx.services
+    scenarios = services.scenarios
     looked = await scenarios.select(ctx) if scenarios is not None else None
     if looked is not None and looked.source == SCENARIO:
         return looked
     decision = prefer_decision(ctx)
+    if decision is None and services.proxy is not None:
+        decision = Decision(PROXY, "proxy")
+    elif decision is None and services.settings.strict and (looked is None or looked.scenario is None):
+        raise scenarios.no_match(ctx) if scenarios is not None else MockError(404, "No scenario answers this.")
     if decision is None and answers_itself:
         if looked is not None:  # scenarios looked and passed: their default decision carries their account
             looked.label = ctx.operation.handler_name or "default"

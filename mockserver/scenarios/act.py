@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 from typing import TYPE_CHECKING, Any
 
 from ..core.answers import Answer, JsonAnswer, ResetAnswer, StreamAnswer, sse_frame
 from ..core.errors import MockError
+from ..pipeline.pace import StreamPlan, paced
 from . import render
 from .faults import BROKEN_JSON, default_message, fault_headers
 from .model import Fault, RawSpec
@@ -98,25 +100,44 @@ def _chunk_size(ctx: "RequestContext", decision: "Decision") -> int | None:
 
 
 def raw_answer(ctx: "RequestContext", raw: RawSpec, extra: dict[str, Any]) -> Answer:
-    """The exact response a scenario wrote (templated); events go through the stream plan."""
+    """The exact response a scenario wrote (templated); events go through the stream plan, at their recorded delays."""
+    if raw.body_file is not None:
+        media = raw.headers.get("content-type") or mimetypes.guess_type(raw.body_file.name)[0]
+        return Answer(raw.body_file.read_bytes(), status_code=raw.status, headers=raw.headers or None,
+                      media_type=media or "application/octet-stream")
     conv = ctx.conversation if "{{" in repr(raw.body) + repr(raw.events) and _parses(ctx) else None
     if raw.events is not None:
-        frames = []
+        frames, delays = [], []
         for event in render.template(raw.events, ctx, conv, extra):
-            if isinstance(event, str):
-                frames.append(event.encode() if event.endswith("\n\n") else (event + "\n\n").encode())
+            if isinstance(event, dict):
+                frame = event.get("frame")
+                delays.append(float(event.get("delay_ms") or 0))
+                if frame is None:
+                    frames.append(sse_frame(event.get("data"), event=event.get("event")))
+                    continue
             else:
-                frames.append(sse_frame(event.get("data"), event=event.get("event")))
+                frame = event
+                delays.append(0.0)
+            frames.append(frame.encode() if frame.endswith(("\n\n", "\r\n\r\n", "\r\r")) else (frame + "\n\n").encode())
         answer = StreamAnswer(frames, status_code=raw.status, headers=raw.headers or None)
-        if ctx.stream_plan is not None and not ctx.stream_plan.is_plain():
-            from ..pipeline.pace import paced
-            answer.frames = paced(answer.frames, ctx.stream_plan)
+        plan = recorded_timing(ctx.stream_plan, delays, ctx.services.settings.replay_speed)
+        if plan is not None and not plan.is_plain():
+            answer.frames = paced(answer.frames, plan)
         return answer
     body: Any = render.template(raw.body, ctx, conv, extra)
     if isinstance(body, str):
         media = raw.headers.get("content-type") or raw.headers.get("Content-Type") or "text/plain"
         return Answer(body, status_code=raw.status, headers=raw.headers or None, media_type=media)
     return JsonAnswer(body, status_code=raw.status, headers=raw.headers or None)
+
+
+def recorded_timing(plan: StreamPlan | None, delays: list[float], speed: float) -> StreamPlan | None:
+    """The stream plan with the events' recorded delays, `speed` times as fast (0: no delays); faults kept."""
+    if not speed or not any(delays):
+        return plan
+    plan = plan or StreamPlan()
+    plan.delays = [delay / speed for delay in delays]
+    return plan
 
 
 def _parses(ctx: "RequestContext") -> bool:

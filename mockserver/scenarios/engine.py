@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from collections.abc import Iterable
@@ -12,17 +13,19 @@ from ..core import tokens
 from ..core.errors import MockError
 from ..pipeline.select import DEFAULT, SCENARIO, Decision
 from ..settings import shipped
+from ..state.base import BaseScenarioSet, Codec, Overlay
 from ..state.journal import SECRET_HEADERS, redact
+from ..state.memory import ScenarioSet
 from .loader import LoadReport, load_dirs
 from .matcher import RequestView, Verdict, evaluate, quick_reject
-from .model import Scenario, ScenarioError, Step
+from .model import Scenario, ScenarioError, Step, build_scenarios
 from .reload import Watcher
 from .keys import key_of
 
 if TYPE_CHECKING:
     from ..core.context import RequestContext
     from ..spec.model import Operation
-    from ..state import ScenarioCounters
+    from ..state.base import BaseCounters
 
 log = logging.getLogger("mockserver.scenarios")
 HEADER = "x-mock-scenario"
@@ -77,16 +80,24 @@ def literal_model(scenario: Scenario) -> str | None:
 
 
 class ScenarioEngine:
-    """The loaded scenarios (files plus ones added over the admin API), their index and their counters."""
+    """The loaded scenarios (files plus ones added over the admin API), their index and their counters.
 
-    def __init__(self, operations: Iterable["Operation"], counters: "ScenarioCounters",
-                 directories: list[Path] | None = None, seed: int = 0) -> None:
+    Run-time changes (add, remove, reset) go through `changes`, the state's scenario set: with a shared state
+    every process serving it applies them before the call returns.
+    """
+
+    def __init__(self, operations: Iterable["Operation"], counters: "BaseCounters",
+                 directories: list[Path] | None = None, seed: int = 0,
+                 changes: BaseScenarioSet | None = None) -> None:
         self.operations = list(operations)
         self.counters = counters
         self.seed = seed
         self.directories = [Path(d) for d in directories] if directories is not None else [DEFAULT_DIR]
         self.shadowed: list[str] = []
         self.added: list[Scenario] = []
+        self.removed: set[str] = set()
+        self.changes = changes if changes is not None else ScenarioSet()
+        self._syncing = asyncio.Lock()
         report = self._load()
         if report.errors:
             raise ScenarioLoadError(report)
@@ -94,6 +105,7 @@ class ScenarioEngine:
         self.watcher = Watcher(self.directories)
         self.last_reload_error: str | None = None
         self._reindex()
+        self.changes.watch(self._changed_elsewhere)
 
     @property
     def directory(self) -> Path | None:
@@ -107,8 +119,8 @@ class ScenarioEngine:
 
     @property
     def scenarios(self) -> list[Scenario]:
-        """Every active scenario: added ones shadow file ones of the same name."""
-        names = {s.name for s in self.added}
+        """Every active scenario: added ones shadow file ones of the same name; removed file ones are left out."""
+        names = {s.name for s in self.added} | self.removed
         return [s for s in self.from_files if s.name not in names] + self.added
 
     def _reindex(self) -> None:
@@ -125,32 +137,47 @@ class ScenarioEngine:
             if ranked:
                 self.index[op.operation_id] = OperationIndex(ranked)
 
-    def add(self, scenarios: list[Scenario]) -> None:
+    async def add(self, scenarios: list[Scenario]) -> None:
         """Add (or replace by name) scenarios at run time."""
-        names = {s.name for s in scenarios}
-        self.added = [s for s in self.added if s.name not in names] + scenarios
         for s in scenarios:
-            self.counters.reset(s.name)
-        self._reindex()
+            await self.counters.reset(s.name)
+        await self.changes.add(scenarios)
+        await self.sync()
 
-    def remove(self, name: str) -> bool:
-        """Remove a scenario (an added one, or a file one until the next reset or reload)."""
+    async def remove(self, name: str) -> bool:
+        """Remove a scenario (an added one, or a file one until the next reset)."""
         before = len(self.scenarios)
-        self.added = [s for s in self.added if s.name != name]
-        self.from_files = [s for s in self.from_files if s.name != name]
-        self.counters.reset(name)
-        self._reindex()
+        await self.counters.reset(name)
+        await self.changes.remove(name)
+        await self.sync()
         return len(self.scenarios) < before
 
-    def reset(self) -> None:
+    async def reset(self) -> None:
         """Back to the files as they are on disk, with fresh state."""
-        self.added = []
-        self.counters.reset()
+        await self.counters.reset()
+        await self.changes.reset()
+        self._reload_files()
+        await self.sync()
+
+    async def sync(self) -> None:
+        """Apply the run-time changes as the state holds them."""
+        async with self._syncing:  # one at a time, so an older read never lands after a newer one
+            self._apply(await self.changes.load())
+
+    def _apply(self, overlay: Overlay) -> None:
+        self.added, self.removed = list(overlay.added), set(overlay.removed)
+        self._reindex()
+
+    async def _changed_elsewhere(self, files: bool) -> None:
+        if files:
+            self._reload_files()
+        await self.sync()
+
+    def _reload_files(self) -> None:
         report = self._load()
         if not report.errors:
             self.from_files, self.shadowed = report.scenarios, report.shadowed
         self.watcher.snapshot()
-        self._reindex()
 
     def reload_if_changed(self) -> None:
         """Reload the directories when a file changed; a broken edit keeps the last good set."""
@@ -189,6 +216,21 @@ class ScenarioEngine:
         candidates = index.all
         return Decision(DEFAULT, "default", considered=len(candidates),
                         misses=lambda: nearest([evaluate(s, view, complete=True) for s in candidates]))
+
+    def no_match(self, ctx: "RequestContext") -> MockError:
+        """`--strict`: the 404 for a request no scenario answers, naming the nearest of yours and why each missed."""
+        op = ctx.operation
+        index = self.index.get(op.operation_id)
+        view = RequestView(ctx)
+        found = nearest([evaluate(s, view, complete=True) for s in (index.all if index is not None else [])
+                         if not s.shipped])
+        where = f"{ctx.method} {ctx.path} ({op.operation_id})"
+        if not found:
+            text = f"No recording or scenario answers {where}: none of yours is written for this operation."
+        else:
+            reasons = "; ".join(f"'{m['scenario']}': {', '.join(m['failed'])}" for m in found)
+            text = f"No recording or scenario answers {where}. Nearest: {reasons}."
+        return MockError(404, text + " (--strict: no default answer)", code="no_matching_recording")
 
     async def _named(self, ctx: "RequestContext", named: str) -> Decision | None:
         scenario = self.by_name.get(named)
@@ -303,4 +345,19 @@ def trace(decision: Decision, operation_id: str) -> list[str]:
     return lines
 
 
-__all__ = ["ScenarioEngine", "ScenarioLoadError", "ScenarioError", "check_directories", "DEFAULT_DIR"]
+def _dump(scenario: Scenario) -> dict:
+    return {"document": scenario.document, "source": scenario.source, "line": scenario.line}
+
+
+def _load_one(data: dict) -> Scenario:
+    found, errors = build_scenarios(data["document"], data["source"])
+    if errors or len(found) != 1:
+        raise ValueError(f"a shared scenario no longer loads: {'; '.join(map(str, errors)) or 'not one scenario'}")
+    found[0].line = data["line"]
+    return found[0]
+
+
+SCENARIO_CODEC = Codec(_dump, _load_one)  # how a shared state keeps scenarios added at run time
+
+
+__all__ = ["SCENARIO_CODEC", "ScenarioEngine", "ScenarioLoadError", "ScenarioError", "check_directories", "DEFAULT_DIR"]

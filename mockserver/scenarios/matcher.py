@@ -11,6 +11,7 @@ from ..core.context import RequestContext
 from ..core.conversation import Conversation, Message, ToolResult
 from ..core.errors import MockError
 from ..state.journal import SECRET_HEADERS, redact
+from .fingerprint import request_fingerprint
 from .model import Condition, Match, Scenario
 
 PATH_TOKEN = re.compile(r"\.?([^.\[\]]+)|\[(\*|-?\d+)\]")
@@ -56,12 +57,20 @@ class Verdict:
 class RequestView:
     """The parts of a request conditions look at, computed on first use."""
 
-    __slots__ = ("ctx", "_conversation", "_raw_lower")
+    __slots__ = ("ctx", "_conversation", "_raw_lower", "_fingerprint")
 
     def __init__(self, ctx: RequestContext) -> None:
         self.ctx = ctx
         self._conversation: Conversation | None = None
         self._raw_lower: str | None = None
+        self._fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """The request's canonical digest (what a recording's `match.fingerprint` holds)."""
+        if self._fingerprint is None:
+            self._fingerprint = request_fingerprint(self.ctx)
+        return self._fingerprint
 
     @property
     def raw_lower(self) -> str:
@@ -224,6 +233,10 @@ def compile_checks(m: Match, *, explicit: bool) -> list[tuple[str, Check]]:
     if m.tool is not None:
         checks.append((f"tool '{m.tool}' declared", lambda v: None if v.conversation.tool_named(m.tool) else
                        f"no tool named '{m.tool}' (tools: {[t.name for t in v.conversation.tools]})"))
+    if m.fingerprint is not None:
+        checks.append((f"fingerprint {m.fingerprint}", lambda v: None if v.fingerprint == m.fingerprint else
+                       f"request fingerprint {v.fingerprint} is not {m.fingerprint} (the body, path parameters "
+                       "or query differ from the recorded request)"))
     return checks
 
 

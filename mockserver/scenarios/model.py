@@ -5,19 +5,24 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 MODES = ("stick", "cycle", "once")
 FINISHES = ("stop", "length", "tool_calls", "content_filter", "stop_sequence", "refusal")
 SCENARIO_KEYS = {"name", "description", "priority", "match", "sequence", "mode", "key", "rate_limit", "seed", "on_tool_result"}
 STEP_KEYS = {"reply", "fault", "raw", "stream", "task", "probability", "pass"}
-MATCH_KEYS = {"operation", "model", "message", "system", "tools", "tool_result", "tool", "headers", "body", "stream"}
+MATCH_KEYS = {"operation", "model", "message", "system", "tools", "tool_result", "tool", "headers", "body", "stream",
+              "fingerprint"}
 CONDITION_KINDS = ("equals", "contains", "regex", "glob", "exists")
 TEMPLATE = re.compile(r"\{\{\s*([\w.\-\[\]*]+)\s*\}\}")
-TEMPLATE_NAMES = ("model", "last_user_message", "message", "system", "scenario", "count")
-TEMPLATE_HELP = "model, last_user_message, message, system, header.<name>, body.<path>, scenario, count"
+TEMPLATE_NAMES = ("model", "last_user_message", "message", "system", "scenario", "count", "base_url", "lbraces")
+TEMPLATE_HELP = ("model, last_user_message, message, system, header.<name>, body.<path>, scenario, count, base_url, "
+                 "lbraces")
 TEMPLATE_PATH = re.compile(r"(header\.[\w\-]+|body\.[\w.\-\[\]*]+)")
 TASK_KEYS = ("duration_ms", "polls", "fail_at", "fail_reason", "fail_code")
+FINGERPRINT = re.compile(r"^[0-9a-f]{8,64}$")
+EVENT_KEYS = {"event", "data", "frame", "delay_ms"}
 TYPE_NAMES = {float: "a number", int: "an integer", str: "a string", bool: "true or false", dict: "a mapping",
               list: "a list"}
 
@@ -103,13 +108,15 @@ class Match:
     tool: str | None = None
     headers: dict[str, Condition] = field(default_factory=dict)
     body: dict[str, Condition] = field(default_factory=dict)
+    fingerprint: str | None = None  # the canonical request digest (`scenarios/fingerprint.py`) of a recording
     explicit: bool = False
     compiled: Any = field(default=None, repr=False, compare=False)  # the matcher's checks, built on first use
     needles: Any = field(default=None, repr=False, compare=False)   # raw-body pre-check strings, ditto
 
     def size(self) -> int:
         """How many conditions (more is more specific)."""
-        singles = [self.stream, self.model, self.message, self.system, self.tools, self.tool_result, self.tool]
+        singles = [self.stream, self.model, self.message, self.system, self.tools, self.tool_result, self.tool,
+                   self.fingerprint]
         return (bool(self.operations) + sum(v is not None for v in singles) + len(self.headers) + len(self.body))
 
 
@@ -173,12 +180,13 @@ class ReplySpec:
 
 @dataclass
 class RawSpec:
-    """An exact response: status, headers, and a body or SSE events."""
+    """An exact response: status, headers, and a body, a file's bytes or SSE events (each with its delay)."""
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
     events: list[Any] | None = None
+    body_file: Path | None = None  # resolved against the scenario file's directory
 
 
 @dataclass
@@ -387,6 +395,10 @@ def _match(r: _Reader, source: str) -> Match:
     m.tools = r.get("tools", bool)
     m.tool_result = r.get("tool_result", bool)
     m.tool = r.get("tool", str)
+    m.fingerprint = r.get("fingerprint", str)
+    if m.fingerprint is not None and not FINGERPRINT.match(m.fingerprint):
+        r.fail(f"{r.where}.fingerprint must be 8-64 lower-case hex digits (a request digest), "
+               f"not {m.fingerprint!r}", "fingerprint")
     for name, default in (("model", "glob"), ("message", "contains"), ("system", "contains")):
         if r.node.get(name) is not None:
             setattr(m, name, _condition(r, name, r.node[name], default))
@@ -516,7 +528,7 @@ def _stream(r: _Reader) -> StreamSpec:
 
 
 def _raw(r: _Reader) -> RawSpec:
-    r.allow({"status", "headers", "body", "events"})
+    r.allow({"status", "headers", "body", "events", "body_file"})
     spec = RawSpec(status=r.get("status", int, 200), body=as_plain(r.node.get("body")))
     if not 100 <= spec.status <= 599:
         r.fail(f"{r.where}.status must be an HTTP status (100-599), not {spec.status}", "status")
@@ -525,10 +537,46 @@ def _raw(r: _Reader) -> RawSpec:
     spec.headers = {str(k): str(v) for k, v in r.get("headers", dict, {}).items()}
     events = r.get("events", list)
     if events is not None:
-        spec.events = as_plain(events)
-        if spec.body is not None:
-            r.fail("raw gives either 'body' or 'events', not both")
+        spec.events = [_event(r, position, item) for position, item in enumerate(as_plain(events))]
+    body_file = r.get("body_file", str)
+    if body_file is not None:
+        spec.body_file = _body_file(r, body_file)
+    given = [key for key in ("body", "events", "body_file") if r.node.get(key) is not None]
+    if len(given) > 1:
+        r.fail(f"raw gives one of 'body', 'events' or 'body_file', not {' and '.join(given)}")
     return spec
+
+
+def _event(r: _Reader, position: int, event: Any) -> Any:
+    """One SSE event: frame text, or `{event, data, delay_ms}`, or `{frame, delay_ms}`."""
+    where = f"{r.where}.events[{position}]"
+    if isinstance(event, str):
+        return event
+    if not isinstance(event, dict):
+        r.fail(f"{where} must be frame text or a mapping, not {type(event).__name__}", "events")
+        return event
+    unknown = sorted(set(event) - EVENT_KEYS)
+    if unknown:
+        r.fail(f"unknown key '{unknown[0]}' in {where} (expected one of: {', '.join(sorted(EVENT_KEYS))})", "events")
+    if "frame" in event and ("event" in event or "data" in event):
+        r.fail(f"{where} gives either 'frame' (the exact text) or 'event'/'data', not both", "events")
+    if "frame" in event and not isinstance(event["frame"], str):
+        r.fail(f"{where}.frame must be a string", "events")
+    delay = event.get("delay_ms", 0)
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
+        r.fail(f"{where}.delay_ms must be a number of milliseconds, at least 0, not {delay!r}", "events")
+    return event
+
+
+def _body_file(r: _Reader, name: str) -> Path | None:
+    """The file a raw answer sends, relative to the scenario file (or the working directory for uploads)."""
+    source = Path(r.source)
+    base = source.parent if source.is_file() else Path.cwd()
+    path = (base / name).resolve()
+    if not path.is_file():
+        r.fail(f"{r.where}.body_file: no such file {name!r} (looked in {base})", "body_file")
+        return None
+    return path
 
 
 def _rate_limit(r: _Reader) -> RateLimit:

@@ -23,7 +23,8 @@ log = logging.getLogger("mockserver.scenarios")
 
 
 def template(value: Any, ctx: RequestContext, conv: Conversation | None, extra: dict[str, Any]) -> Any:
-    """Fill `{{model}}`, `{{last_user_message}}`, `{{system}}`, `{{header.x}}`, `{{body.path}}`, `{{scenario}}`, `{{count}}`.
+    """Fill `{{model}}`, `{{last_user_message}}`, `{{system}}`, `{{header.x}}`, `{{body.path}}`, `{{scenario}}`,
+    `{{count}}`, `{{base_url}}` (this server's address) and `{{lbraces}}` (a literal `{{`).
 
     A body path the request lacks renders as `{{body.path: missing}}` (and logs a warning), never as nothing.
     """
@@ -45,6 +46,10 @@ def template(value: Any, ctx: RequestContext, conv: Conversation | None, extra: 
             return conv.last_user_text() if conv else ""
         if name == "system":
             return conv.system if conv else ""
+        if name == "base_url":
+            return ctx.base_url
+        if name == "lbraces":
+            return "{{"
         if name.startswith("header."):
             return ctx.headers.get(name[7:], "")
         if name.startswith("body."):

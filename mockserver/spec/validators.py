@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +75,10 @@ class SchemaValidator:
     def is_valid(self, instance: Any) -> bool:
         """Whether the instance validates."""
         return self._validator.is_valid(instance)
+
+    def iter_errors(self, instance: Any) -> Iterator[Any]:
+        """Every jsonschema-rs error for `instance` (none when it validates)."""
+        return self._validator.iter_errors(instance)
 
     def first_violation(self, instance: Any, root: str | None = None) -> Violation | None:
         """None when valid, else a provider-style explanation of the first error (paths under `root`)."""

@@ -12,6 +12,8 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from .base import BaseJournal
+
 LIMIT = 1000
 BODY_LIMIT = 64 * 1024
 SECRET_HEADERS = {"authorization", "x-api-key", "x-goog-api-key", "api-key", "proxy-authorization", "cookie",
@@ -31,12 +33,13 @@ class JournalEntry:
     """One answered request, kept as the pipeline left it (cheap to record, turned into JSON when read)."""
 
     __slots__ = ("id", "time", "method", "path", "query_string", "operation", "headers", "raw_body", "form",
-                 "status", "answered_by", "elapsed_ms", "request_id", "scenario", "skipped", "misses", "_json")
+                 "status", "answered_by", "elapsed_ms", "request_id", "scenario", "skipped", "misses", "proxy",
+                 "_json")
 
     def __init__(self, *, method: str, path: str, query_string: bytes, operation: str | None,
                  headers: dict[str, str], raw_body: bytes, form: Any, status: int, answered_by: str,
                  elapsed_ms: float, request_id: str, scenario: dict | None = None, skipped: dict | None = None,
-                 misses: Any = None) -> None:
+                 misses: Any = None, proxy: dict | None = None) -> None:
         self.id = 0
         self.time = time.time()
         self.method, self.path, self.query_string, self.operation = method, path, query_string, operation
@@ -45,6 +48,7 @@ class JournalEntry:
         self.form = form
         self.status, self.answered_by, self.elapsed_ms, self.request_id = status, answered_by, elapsed_ms, request_id
         self.scenario, self.skipped, self.misses = scenario, skipped, misses
+        self.proxy = proxy  # a forwarded request's account, filled in while its answer streams
         self._json: dict | None = None
         if len(raw_body) > BODY_LIMIT:
             self.form = {"truncated": True, "bytes": len(raw_body),
@@ -77,6 +81,8 @@ class JournalEntry:
             entry["scenario_skipped"] = self.skipped
         if self.misses:
             entry["nearest_scenarios"] = self.misses() if callable(self.misses) else self.misses
+        if self.proxy is not None:
+            entry["proxy"] = self.proxy
         self._json = entry
         return entry
 
@@ -91,7 +97,7 @@ class JournalEntry:
             return self.raw_body.decode("utf-8", errors="replace")
 
 
-class Journal:
+class Journal(BaseJournal):
     """The last `limit` requests, newest last."""
 
     def __init__(self, limit: int = LIMIT) -> None:
@@ -110,19 +116,25 @@ class Journal:
                     operation: str | None = None, status: int | None = None,
                     limit: int | None = None) -> list[dict]:
         """Entries as JSON, oldest first, filtered (`path` may end with `*`)."""
-        found = [e.to_json() for e in list(self.entries)]
-        if path:
-            found = [e for e in found if (e["path"].startswith(path[:-1]) if path.endswith("*") else e["path"] == path)]
-        if scenario:
-            found = [e for e in found if (e.get("scenario") or {}).get("name") == scenario]
-        if test_id:
-            found = [e for e in found if e.get("test_id") == test_id]
-        if operation:
-            found = [e for e in found if e.get("operation") == operation]
-        if status is not None:
-            found = [e for e in found if e["status"] == status]
-        return found[-limit:] if limit else found
+        return select([e.to_json() for e in list(self.entries)], path=path, scenario=scenario, test_id=test_id,
+                      operation=operation, status=status, limit=limit)
 
     async def clear(self) -> None:
         """Forget everything."""
         self.entries.clear()
+
+
+def select(found: list[dict], *, path: str | None, scenario: str | None, test_id: str | None,
+           operation: str | None, status: int | None, limit: int | None) -> list[dict]:
+    """The entries (JSON, oldest first) that pass the filters, the last `limit` of them."""
+    if path:
+        found = [e for e in found if (e["path"].startswith(path[:-1]) if path.endswith("*") else e["path"] == path)]
+    if scenario:
+        found = [e for e in found if (e.get("scenario") or {}).get("name") == scenario]
+    if test_id:
+        found = [e for e in found if e.get("test_id") == test_id]
+    if operation:
+        found = [e for e in found if e.get("operation") == operation]
+    if status is not None:
+        found = [e for e in found if e["status"] == status]
+    return found[-limit:] if limit else found

@@ -7,6 +7,8 @@ import time
 from collections import OrderedDict, deque
 from typing import Any, Generic, TypeVar
 
+from .base import BaseCounters, BaseScenarioSet, BaseTimedCache, OnChange, Overlay
+
 K = TypeVar("K")
 V = TypeVar("V")
 WINDOW_S = 60.0
@@ -27,7 +29,7 @@ class BoundedDict(OrderedDict, Generic[K, V]):
             self.popitem(last=False)
 
 
-class TimedCache:
+class TimedCache(BaseTimedCache):
     """Values that expire after their TTL; at most `limit` entries (oldest written dropped first)."""
 
     def __init__(self, limit: int = 10_000) -> None:
@@ -49,7 +51,7 @@ class TimedCache:
         self._items[key] = (time.monotonic() + ttl_s, value)
 
 
-class ScenarioCounters:
+class ScenarioCounters(BaseCounters):
     """Where each (scenario, key) is in its sequence, its chaos draws, and its rate-limit windows."""
 
     def __init__(self, limit: int = MAX_KEYS) -> None:
@@ -71,7 +73,7 @@ class ScenarioCounters:
         """Move a key to a position."""
         self.positions[(scenario, key)] = position
 
-    def reset(self, scenario: str | None = None, key: str | None = None) -> None:
+    async def reset(self, scenario: str | None = None, key: str | None = None) -> None:
         """Forget positions, draws and windows (of one scenario / key, or all)."""
         for table in (self.positions, self.draws, self.windows):
             if scenario is None:
@@ -115,3 +117,33 @@ class ScenarioCounters:
         for (scenario, key), position in self.positions.items():
             out.setdefault(scenario, {})[key] = position
         return out
+
+
+class ScenarioSet(BaseScenarioSet):
+    """Run-time scenario changes of this process alone (no one else to tell)."""
+
+    def __init__(self) -> None:
+        self.overlay = Overlay()
+
+    async def load(self) -> Overlay:
+        """The changes as they stand."""
+        return Overlay(self.overlay.version, list(self.overlay.added), set(self.overlay.removed))
+
+    async def add(self, scenarios: list[Any]) -> None:
+        """Add (or replace by name) scenarios."""
+        names = {s.name for s in scenarios}
+        self.overlay.added = [s for s in self.overlay.added if s.name not in names] + list(scenarios)
+        self.overlay.version += 1
+
+    async def remove(self, name: str) -> None:
+        """Remove a scenario by name."""
+        self.overlay.added = [s for s in self.overlay.added if s.name != name]
+        self.overlay.removed.add(name)
+        self.overlay.version += 1
+
+    async def reset(self) -> None:
+        """Forget every change."""
+        self.overlay = Overlay(self.overlay.version + 1)
+
+    def watch(self, on_change: OnChange) -> None:
+        """Nothing else changes this set."""

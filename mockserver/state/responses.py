@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .base import BaseResponseStore
 from .memory import BoundedDict
 
 CAPACITY = 1000
@@ -20,8 +21,18 @@ class StoredResponse:
     final: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for a shared store (the values as they are: no deep copy)."""
+        return {"response": self.response, "input_items": self.input_items, "context": self.context,
+                "final": self.final, "extra": self.extra}
 
-class ResponseStore:
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "StoredResponse":
+        """The entry `to_dict` described."""
+        return cls(**data)
+
+
+class ResponseStore(BaseResponseStore):
     """An LRU of the most recent responses (oldest evicted first)."""
 
     def __init__(self, capacity: int = CAPACITY) -> None:

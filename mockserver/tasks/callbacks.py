@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ..core.errors import MockError
 from .clock import Tick, next_change
 
 if TYPE_CHECKING:
@@ -24,29 +25,32 @@ _last_post: dict[str, asyncio.Task] = {}  # per job: the post the next one waits
 _clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]" = weakref.WeakKeyDictionary()  # strong references, so pending posts are not collected
 
 
-def notify_if_changed(job: "Job", state: Tick, render: Callable[["Job", Tick], Any]) -> None:
+def notify_if_changed(tasks: "TaskStore", job: "Job", state: Tick, render: Callable[["Job", Tick], Any]) -> None:
     """Post (in the background) the job's body to its hook if its phase changed since the last post."""
-    post = _due(job, state, render)
-    if post is not None:
-        _spawn(_after(_last_post.get(job.id), post), job.id)
+    if job.notify_url and job.notified != state.phase:
+        _chain(job.id, _announce(tasks, job, state.phase, render(job, state)))
 
 
-async def _after(previous: "asyncio.Task | None", post: Any) -> None:
-    """Post once the job's previous post is done, so a hook sees its statuses in order."""
+def _chain(job_id: str, announce: Any) -> "asyncio.Task | None":
+    """Run `announce` once the job's previous one is done, so a hook sees its statuses in order."""
+    return _spawn(_after(_last_post.get(job_id), announce), job_id)
+
+
+async def _after(previous: "asyncio.Task | None", announce: Any) -> None:
     if previous is not None:
         await asyncio.wait([previous])
-    await post
+    await announce
 
 
-def _due(job: "Job", state: Tick, render: Callable[["Job", Tick], Any]) -> Any:
-    if not job.notify_url or job.notified == state.phase:
-        return None
-    job.notified = state.phase
-    payload = render(job, state)
-    if payload == job.extra.get("notified_body"):  # two of our phases can be one family status
-        return None
-    job.extra["notified_body"] = payload
-    return _post(job.notify_url, payload, job.id)
+async def _announce(tasks: "TaskStore", job: "Job", phase: str, payload: Any) -> None:
+    """Post `payload` unless someone (in any process sharing the jobs) announced this phase or body already."""
+    try:
+        claimed = await tasks.table.claim(job, phase, payload)  # two of our phases can be one family status
+    except MockError as exc:  # the shared state is away: this status goes unannounced
+        log.warning("task %s: callback for %s skipped: %s", job.id, phase, exc.message)
+        return
+    if claimed:
+        await _post(job.notify_url, payload, job.id)
 
 
 def watch(tasks: "TaskStore", job: "Job", render: Callable[["Job", Tick], Any]) -> None:
@@ -59,17 +63,22 @@ async def _follow(tasks: "TaskStore", job: "Job", render: Callable[["Job", Tick]
     try:
         while True:
             state = tasks.tick(job, now=at)  # the job as it was at `at`: late wake-ups skip no status
-            post = _due(job, state, render)
-            if post is not None:
-                await post  # in order: a hook sees submitted, then running, then the end
-            if state.done or await tasks.get(job.id) is not job:
+            if job.notified != state.phase:
+                announced = _chain(job.id, _announce(tasks, job, state.phase, render(job, state)))
+                if announced is not None:
+                    await asyncio.wait([announced])  # in order: submitted, then running, then the end
+            current = None if state.done else await tasks.get(job.id)
+            if current is None:
                 return
+            job = current  # a shared store hands out copies: follow what others changed (a restart too)
             wait = next_change(job.plan, job.submitted_at, at)
             if wait is None:
                 return  # poll-based: fetches drive the posts
             at += wait + 0.001
             while (delay := at - time.time()) > 0:
                 await asyncio.sleep(min(MAX_SLEEP, delay))
+    except MockError as exc:
+        log.warning("task %s: stopped following the job for callbacks: %s", job.id, exc.message)
     except Exception:  # a hook must never take the server down
         log.exception("task %s: following the job for callbacks failed", job.id)
 
@@ -92,14 +101,15 @@ def _client() -> httpx.AsyncClient:
     return client
 
 
-def _spawn(coro: Any, job_id: str | None = None) -> None:
+def _spawn(coro: Any, job_id: str | None = None) -> "asyncio.Task | None":
     try:
         task = asyncio.get_running_loop().create_task(coro)
     except RuntimeError:  # no loop (called from sync code): nothing to schedule on
         coro.close()
-        return
+        return None
     _running.add(task)
     task.add_done_callback(_running.discard)
     if job_id is not None:
         _last_post[job_id] = task
         task.add_done_callback(lambda done: _last_post.get(job_id) is done and _last_post.pop(job_id, None))
+    return task

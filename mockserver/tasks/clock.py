@@ -95,6 +95,18 @@ def tick(plan: JobPlan, submitted_at: float, polls: int, now: float | None = Non
     return Tick("queued" if f >= SUBMITTED_SHARE else "submitted", 0.0, None, None)
 
 
+def polls_to_end(plan: JobPlan, submitted_at: float, cancelled_at: float | None = None) -> int:
+    """How many polls a poll-based job takes to end (its phase only moves forward as polls grow)."""
+    low, high = 0, max(plan.polls or 0, 0)
+    while low < high:
+        middle = (low + high) // 2
+        if tick(plan, submitted_at, middle, submitted_at, cancelled_at).done:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
 def next_change(plan: JobPlan, submitted_at: float, now: float) -> float | None:
     """Seconds until the phase may next change (None when only polls move it, or it is over)."""
     if plan.polls is not None:

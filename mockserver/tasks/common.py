@@ -67,7 +67,7 @@ async def polled(ctx: RequestContext, job: Job, render: Render | None = None) ->
     """A fetch of `job`: moves poll-based jobs and sends any due callback."""
     state = await store(ctx).poll(job)
     if job.notify_url and render is not None:
-        callbacks.notify_if_changed(job, state, render)
+        callbacks.notify_if_changed(store(ctx), job, state, render)
     return state
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
-from .clock import DEFAULT_DURATION_MS, JobPlan, Tick, tick
+from ..state.base import Codec
+from .clock import DEFAULT_DURATION_MS, JobPlan, Tick, polls_to_end, tick
 
 if TYPE_CHECKING:
-    from ..state.jobs import JobTable
-
+    from ..spec.model import Spec
+    from ..state.base import BaseJobTable
 
 
 @dataclass
@@ -37,14 +38,32 @@ class Job:
     extra: dict[str, Any] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict, repr=False)  # operationId -> path, shared
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for a shared store, without `links` (every server derives them from its spec); no deep copy."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "links"}
+        data["plan"] = {f.name: getattr(self.plan, f.name) for f in fields(self.plan)}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Job":
+        """The job `to_dict` described (its `links` are set by the store that reads it)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["plan"] = JobPlan(**values["plan"])
+        return cls(**values)
+
+
+JOB_CODEC = Codec(Job.to_dict, Job.from_dict)
 
 class TaskStore:
     """The jobs of every family on the shared job table, with the server's clock settings."""
 
-    def __init__(self, jobs: JobTable, *, speed: float = 1.0, default_ms: float = DEFAULT_DURATION_MS) -> None:
+    def __init__(self, jobs: "BaseJobTable", *, speed: float = 1.0, default_ms: float = DEFAULT_DURATION_MS,
+                 spec: "Spec | None" = None) -> None:
         self.table = jobs
         self.speed = speed
         self.default_ms = default_ms
+        self.spec = spec
         self._links: dict[str, str] | None = None
 
     async def alias(self, key: str, job_id: str) -> None:
@@ -78,14 +97,16 @@ class TaskStore:
         return job
 
     async def save(self, job: Job) -> None:
-        """Keep what changed on `job`."""
-        await self.table.put(job)
+        """Keep what changed in what `job` says (plan, parameters, extras); its counters change atomically."""
+        await self.table.save(job)
 
     async def get(self, job_id: str, family: str | None = None) -> Job | None:
         """The job with this id (of this family), or None."""
         job = await self.table.get(job_id)
         if job is None or (family is not None and job.family != family):
             return None
+        if not job.links and self.spec is not None:  # read back from a shared store
+            job.links = self.links(self.spec)
         return job
 
     async def delete(self, job_id: str) -> None:
@@ -104,14 +125,10 @@ class TaskStore:
         """Run `job` again from now (with an already effective plan, or its own)."""
         job.plan = plan or job.plan
         job.submitted_at, job.polls, job.started_at, job.finished_at = time.time(), 0, None, None
-        await self.save(job)
+        await self.table.put(job)
 
-    def tick(self, job: Job, *, poll: bool = False, now: float | None = None) -> Tick:
-        """Where `job` stands now; a poll moves poll-based jobs one step."""
-        if poll and job.plan.polls is not None:
-            current = tick(job.plan, job.submitted_at, job.polls, now, job.cancelled_at)
-            if not current.done:
-                job.polls += 1
+    def tick(self, job: Job, *, now: float | None = None) -> Tick:
+        """Where `job` stands now (first-seen phase times are noted on `job`; `poll` keeps them)."""
         now = time.time() if now is None else now
         state = tick(job.plan, job.submitted_at, job.polls, now, job.cancelled_at)
         # poll-based plans have no timeline: remember when phases were first seen
@@ -123,16 +140,22 @@ class TaskStore:
         return replace(state, started_at=job.started_at, finished_at=job.finished_at)
 
     async def poll(self, job: Job) -> Tick:
-        """A fetch of `job`: the clock moves (poll-based jobs by one step) and the job is kept."""
-        state = self.tick(job, poll=True)
-        await self.save(job)
-        return state
+        """A fetch of `job`: poll-based jobs move one step (counted atomically); first-seen phase times are kept."""
+        if job.plan.polls is not None:
+            await self.table.poll(job, polls_to_end(job.plan, job.submitted_at, job.cancelled_at))
+        seen = job.started_at, job.finished_at
+        state = self.tick(job)
+        if seen == (job.started_at, job.finished_at):
+            return state
+        for name, before in zip(("started_at", "finished_at"), seen):
+            if before is None and getattr(job, name) is not None:
+                await self.table.first(job, name, getattr(job, name))  # another process may have seen it first
+        return replace(state, started_at=job.started_at, finished_at=job.finished_at)
 
     async def cancel(self, job: Job, now: float | None = None) -> None:
-        """Cancel a job that has not finished."""
+        """Cancel a job that has not finished (the first cancellation counts)."""
         if not self.tick(job, now=now).done:
-            job.cancelled_at = time.time() if now is None else now
-            await self.save(job)
+            await self.table.first(job, "cancelled_at", time.time() if now is None else now)
 
 
 def as_uuid(material: bytes) -> str:
