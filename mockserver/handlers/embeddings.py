@@ -17,6 +17,7 @@ DEFAULT_DIMENSIONS = 1536
 MAX_DIMENSIONS = 4096
 MAX_INPUT_TOKENS = 8192
 FIXED_DIMENSION_MODELS = ("text-embedding-ada-002",)
+INLINE_WORK = 16_384  # input characters (or token ids) embedded on the event loop; a larger batch goes to a thread
 
 
 def inputs(value: Any) -> list[str | list[int]]:
@@ -69,7 +70,10 @@ async def create(ctx: RequestContext) -> Answer:
     dims = dimensions(model, body.get("dimensions"))
     used = sum(count_tokens(item, i, len(items) > 1) for i, item in enumerate(items))
     space = f"{model}\x1f{ctx.seed}"
-    vectors = await run_in_threadpool(lambda: [embed(item, dims, space=space) for item in items])
+    if sum(map(len, items)) <= INLINE_WORK:  # a thread hop costs more than a short input
+        vectors = [embed(item, dims, space=space) for item in items]
+    else:
+        vectors = await run_in_threadpool(lambda: [embed(item, dims, space=space) for item in items])
     as_base64 = body.get("encoding_format") == "base64"
     data = [{"object": "embedding", "index": i, "embedding": to_base64(v) if as_base64 else v}
             for i, v in enumerate(vectors)]

@@ -20,7 +20,8 @@ def held_bytes(key: Any, value: Any) -> int:
 
 
 class ByteCache:
-    """Values kept by key; the least recently used go first once `max_bytes` is exceeded. Thread-safe."""
+    """Values kept by key; the least recently used go first once `max_bytes` is exceeded. Thread-safe (changes
+    hold a lock; reads rely on the GIL making each OrderedDict call atomic)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -33,12 +34,14 @@ class ByteCache:
 
     def get(self, key: Any) -> Any:
         """The value, or None (and it becomes the most recently used)."""
-        with self._lock:
-            found = self._items.get(key)
-            if found is None:
-                return None
+        found = self._items.get(key)  # no lock: each OrderedDict call is atomic, and a hit is the common case
+        if found is None:
+            return None
+        try:
             self._items.move_to_end(key)
-            return found[0]
+        except KeyError:  # another thread evicted it meanwhile: the value is still good to return
+            pass
+        return found[0]
 
     def put(self, key: Any, value: Any) -> None:
         """Keep `value` unless its entry alone is larger than the bound; forget the oldest beyond it."""
