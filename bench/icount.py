@@ -119,7 +119,7 @@ def inner(kind: str, count: int, stage: str, profile: bool = False) -> None:
         stats = pstats.Stats(profiler)
         calls = sum(s[1] for s in stats.stats.values())  # primitive calls
         print(f"{kind}: {calls / count:.0f} Python calls per request (asyncio.run's own included)")
-        stats.sort_stats("tottime").print_stats(45)
+        stats.sort_stats(os.environ.get("ICOUNT_SORT", "tottime")).print_stats(int(os.environ.get("ICOUNT_TOP", 45)))
         return
     asyncio.run(run(WARMUP, count))
 
