@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import re
+
+import orjson
 from typing import Any
 
 from ..core import tokens
@@ -384,11 +386,14 @@ def stream_frames(ctx: RequestContext, reply: Reply, conv: Conversation) -> list
     envelope = _envelope(ctx, reply, "chat.completion.chunk")
     audios = _audios(ctx, reply, conv)
 
+    # Every chunk is the envelope, its choices, then `usage` when asked for: the envelope is serialised once.
+    head = b"data: " + orjson.dumps(envelope)[:-1] + b',"choices":'
+    tail = b',"usage":null}\n\n' if include_usage else b"}\n\n"
+
     def chunk(choices: list[dict], **extra: Any) -> bytes:
-        payload = {**envelope, "choices": choices, **extra}
-        if include_usage and "usage" not in extra:
-            payload["usage"] = None
-        return sse_frame(payload)
+        if not extra:
+            return head + orjson.dumps(choices) + tail
+        return sse_frame({**envelope, "choices": choices, **extra})
 
     per_choice = [_deltas(c, conv, reply.key, i, audios[i]) for i, c in enumerate(reply.candidates)]
     frames: list[bytes] = []
@@ -422,13 +427,16 @@ def _deltas(candidate: Candidate, conv: Conversation, key: str, index: int,
     out: list[tuple[dict, dict | None]] = [(first, empty_logprobs)]
     position = 0
     if first.get("content") == "":
-        for piece in candidate.chunks():
-            entries = [token_logprob(t, variant, position + i, top) for i, t in enumerate(tokens.split(piece))]
-            position += len(entries)
-            out.append(({"content": piece}, {"content": entries, "refusal": None} if conv.logprobs else None))
+        if not conv.logprobs:  # the common case: no per-token work
+            out.extend(({"content": piece}, None) for piece in candidate.chunks())
+        else:
+            for piece in candidate.chunks():
+                entries = [token_logprob(t, variant, position + i, top) for i, t in enumerate(tokens.split(piece))]
+                position += len(entries)
+                out.append(({"content": piece}, {"content": entries, "refusal": None}))
     if candidate.refusal is not None:
         for piece in tokens.split(candidate.refusal):
-            entries = [token_logprob(piece, variant, position, top)]
+            entries = [token_logprob(piece, variant, position, top)] if conv.logprobs else None
             position += 1
             out.append(({"refusal": piece}, {"content": None, "refusal": entries} if conv.logprobs else None))
     if audio:
