@@ -180,12 +180,12 @@ def validate_parameters(ctx: "RequestContext") -> None:
     params = ctx.operation.parameters
     if not params:
         return
-    query = ctx.query
     resolve = ctx.services.spec.resolve
     for param in params:
         if param.location == "path":
             value: Any = ctx.path_params.get(param.name)
         elif param.location == "query":
+            query = ctx.query  # parsed on first use: header parameters alone never need it
             if param.name not in query and f"{param.name}[]" not in query:
                 if param.required:
                     raise ctx.dialect.validation_error(Violation(
