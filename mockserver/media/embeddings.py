@@ -44,7 +44,12 @@ def _direction(feature: str, dims: int, space: str) -> bytes:
 
 
 def embed(item: str | Sequence[int], dims: int, *, space: str = "") -> list[float]:
-    """A unit vector of length `dims` for a text or token array; `space` (model, seed) picks the geometry.
+    """A unit vector of length `dims` for a text or token array; `space` (model, seed) picks the geometry."""
+    return embed_array(item, dims, space=space).tolist()
+
+
+def embed_array(item: str | Sequence[int], dims: int, *, space: str = "") -> "np.ndarray":
+    """`embed` as a float32 numpy array (what the API's base64 carries; no Python float per component).
 
     Each feature owns a fixed random direction and a vector is their weighted sum, so shared words make
     vectors closer. A shorter `dims` gives the renormalised prefix of a longer one, as the real API does.
@@ -58,11 +63,13 @@ def embed(item: str | Sequence[int], dims: int, *, space: str = "") -> list[floa
     # product's or a plain loop's) while it stays below 2**51: short of one word repeated thousands of times.
     values = sums - _CENTRE * sum(weights.values())
     norm = math.sqrt(float(np.dot(values, values))) or 1.0
-    return (values / norm).astype(np.float32).tolist()  # float32, as the API's base64 carries
+    return (values / norm).astype(np.float32)
 
 
-def to_base64(vector: Sequence[float]) -> str:
+def to_base64(vector: "Sequence[float] | np.ndarray") -> str:
     """Little-endian float32 bytes of a vector, base64-encoded (`encoding_format: base64`)."""
+    if isinstance(vector, np.ndarray):
+        return base64.b64encode(vector.astype("<f4").tobytes()).decode()
     packed = array("f", vector)
     if sys.byteorder == "big":
         packed.byteswap()
