@@ -296,7 +296,7 @@ def completion_body(ctx: RequestContext, reply: Reply, conv: Conversation) -> di
     choices = []
     for index, candidate in enumerate(reply.candidates):
         choices.append({"index": index, "message": _message(candidate, conv, audios[index]),
-                        "logprobs": _logprobs(candidate, reply.key, index, conv),
+                        "logprobs": _logprobs(candidate, reply.key, index, conv) if conv.logprobs else None,
                         "finish_reason": _finish(candidate, conv)})
     body = _envelope(ctx, reply, "chat.completion")
     body["choices"] = choices
@@ -350,13 +350,15 @@ def _logprobs(candidate: Candidate, key: str, index: int, conv: Conversation) ->
 
 
 def _usage(reply: Reply, conv: Conversation, audios: list[dict | None]) -> dict:
-    prompt_audio = AUDIO_TOKENS * sum(len(m.audio) for m in conv.messages)
-    completion_audio = sum(a["tokens"] for a in audios if a)
+    prompt_audio = AUDIO_TOKENS * sum([len(m.audio) for m in conv.messages if m.audio])
+    completion_audio = sum([a["tokens"] for a in audios if a]) if any(audios) else 0
     return usage_body(reply.usage, prompt_audio=prompt_audio, completion_audio=completion_audio)
 
 
 def _audios(ctx: RequestContext, reply: Reply, conv: Conversation) -> list[dict | None]:
     """Spoken versions of each text candidate when audio output was asked for (a scenario's own audio wins)."""
+    if not conv.audio_output and len(reply.candidates) == 1 and not reply.candidates[0].audio:
+        return [None]  # the common case: nothing spoken
     out: list[dict | None] = []
     for index, candidate in enumerate(reply.candidates):
         if candidate.audio:
