@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 import pytest
 from PIL import Image
@@ -54,7 +55,7 @@ def test_replacing_a_key_does_not_count_it_twice() -> None:
 
 
 @pytest.fixture
-def small_image_cache(monkeypatch: pytest.MonkeyPatch) -> ByteCache:
+def small_image_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[ByteCache]:
     cache = images._render.cache
     cache.clear()
     monkeypatch.setattr(cache, "max_bytes", 3 * held_bytes((256, 256, "PNG", "seed-00", None), render_image(256, 256)))

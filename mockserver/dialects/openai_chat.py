@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import re
+from typing import Any
 
 import orjson
-from typing import Any
 
 from ..core import tokens
 from ..core.answers import Answer, JsonAnswer, StreamAnswer, sse_frame

@@ -20,8 +20,7 @@ def held_bytes(key: Any, value: Any) -> int:
 
 
 class ByteCache:
-    """Values kept by key; the least recently used go first once `max_bytes` is exceeded. Thread-safe (changes
-    hold a lock; reads rely on the GIL making each OrderedDict call atomic)."""
+    """Values by key, the least recently used dropped beyond `max_bytes`; thread-safe (writes hold a lock)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
