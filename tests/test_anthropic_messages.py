@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -229,6 +230,19 @@ def test_prompt_cache_writes_then_reads(make_server):
     assert second["cache_creation_input_tokens"] == 0
     assert first["input_tokens"] + first["cache_creation_input_tokens"] == total
     assert second["input_tokens"] + second["cache_read_input_tokens"] == total
+
+
+def test_prompt_cache_key_spelt_with_json_escapes_still_caches(make_server):
+    server = make_server()
+    manual = " ".join(f"rule{i} applies." for i in range(600))
+    request = ask("Which rule applies?", system=[{"type": "text", "text": manual, "cache_control": {"type": "ephemeral"}}])
+    raw = json.dumps(request).replace('"cache_control"', '"cache\\u005fcontrol"').encode()
+    assert b"cache_control" not in raw
+    url = server.url + "/v1/messages"
+    first, second = (httpx.post(url, content=raw, headers=HEADERS | {"content-type": "application/json"}).json()["usage"]
+                     for _ in range(2))
+    assert first["cache_creation_input_tokens"] >= 1024 and first["cache_read_input_tokens"] == 0
+    assert second["cache_read_input_tokens"] == first["cache_creation_input_tokens"]
 
 
 def test_short_prefixes_are_not_cached(post):

@@ -51,6 +51,17 @@ def test_base64_is_little_endian_float32_of_the_same_vector(http: httpx.Client) 
     assert list(struct.unpack(f"<{len(raw) // 4}f", raw)) == floats
 
 
+def test_a_large_batch_gives_the_vectors_its_inputs_get_alone(http: httpx.Client) -> None:
+    # Over 16,384 characters in all: embedded off the event loop, yet the same vectors as short requests get.
+    texts = [f"document {i}: " + "lorem ipsum dolor sit amet " * 40 for i in range(20)]
+    batch = embed(http, input=texts, encoding_format="float").json()["data"]
+    for i in (0, 7, 19):
+        alone = embed(http, input=texts[i], encoding_format="float").json()["data"][0]["embedding"]
+        assert batch[i]["index"] == i and batch[i]["embedding"] == alone
+    encoded = embed(http, input=texts, encoding_format="base64").json()["data"][19]["embedding"]
+    assert list(struct.unpack("<1536f", base64.b64decode(encoded))) == batch[19]["embedding"]
+
+
 def test_dimensions_truncate_and_renormalise(http: httpx.Client) -> None:
     full = embed(http, input="a quick test", encoding_format="float").json()["data"][0]["embedding"]
     short = embed(http, input="a quick test", encoding_format="float", dimensions=256).json()["data"][0]["embedding"]

@@ -25,17 +25,24 @@ def split(text: str) -> list[str]:
 # ASCII bytes by the class the token pattern sees: w(ord), s(pace), p(unctuation)
 CLASSES = bytes(ord("w") if chr(i).isalnum() or chr(i) == "_" else ord("s") if chr(i).isspace() else ord("p")
                 for i in range(128)) + b"p" * 128
+_last_counted: list[tuple[str, int]] = [("", 0)]  # a reply's text is counted for its limit, then for usage
 
 
 def count(text: str) -> int:
     """Tokens in a text: what `len(split(text))` gives, counted without building the pieces for ASCII text."""
     if not text:
         return 0
-    if not text.isascii():
-        return len(PIECE.findall(text))
-    kinds = text.encode("ascii").translate(CLASSES)
-    words = kinds.count(b"sw") + kinds.count(b"pw") + (kinds[0] == 119)  # 119: "w"
-    return words + kinds.count(b"p") + (kinds[-1] == 115)  # 115: "s"
+    last = _last_counted[0]
+    if last[0] is text:
+        return last[1]
+    if text.isascii():
+        kinds = text.encode("ascii").translate(CLASSES)
+        found = (kinds.count(b"sw") + kinds.count(b"pw") + (kinds[0] == 119)  # words; 119: "w"
+                 + kinds.count(b"p") + (kinds[-1] == 115))  # punctuation, trailing space (115: "s")
+    else:
+        found = len(PIECE.findall(text))
+    _last_counted[0] = (text, found)
+    return found
 
 
 def count_json(value: Any) -> int:
@@ -59,6 +66,8 @@ def check_token_ids(ids: list[int | float], param: str) -> None:
 
 def truncate(text: str, limit: int) -> tuple[str, bool]:
     """The first `limit` tokens of `text`, and whether anything was cut."""
+    if count(text) <= limit:
+        return text, False
     pieces = split(text)
     if len(pieces) <= limit:
         return text, False

@@ -27,6 +27,9 @@ class Breakpoint:
 
 async def apply(ctx: RequestContext, reply: Reply) -> None:
     """Set the reply's cache read / write counts from this server's cache, then refresh the cache."""
+    raw = ctx.raw_body
+    if b"cache_control" not in raw and b"\\u" not in raw:  # no breakpoint (a key could hide behind \u escapes)
+        return
     body = ctx.body or {}
     points = [p for p in breakpoints(body) if p.tokens >= MIN_CACHEABLE_TOKENS]
     if not points:

@@ -7,6 +7,8 @@ import json
 import re
 from typing import Any
 
+import orjson
+
 from ..core import tokens
 from ..core.answers import Answer, JsonAnswer, StreamAnswer, sse_frame
 from ..core.context import RequestContext
@@ -43,7 +45,8 @@ def parse(ctx: RequestContext) -> Conversation:
     limit = body.get("max_completion_tokens")
     conv.max_tokens = limit if limit is not None else body.get("max_tokens")
     stop = body.get("stop")
-    conv.stop = [stop] if isinstance(stop, str) else [s for s in (stop or []) if s]
+    if stop:
+        conv.stop = [stop] if isinstance(stop, str) else list(filter(None, stop))
     conv.n = body.get("n") or 1
     conv.seed = body.get("seed")
     conv.reasoning_effort = body.get("reasoning_effort")
@@ -64,13 +67,14 @@ def _parse_messages(messages: list[dict], conv: Conversation) -> None:
     awaiting: list[str] = []
     for i, raw in enumerate(messages):
         role, where = raw["role"], f"messages[{i}]"
-        if role != "tool":
+        if awaiting and role != "tool":
             _require_answers(awaiting)
         content = raw.get("content")
         if role in ("system", "developer"):
-            system.append(_parts(content, where, Message(role=role)).text)
+            system.append(content if type(content) is str else _parts(content, where, Message(role=role)).text)
         elif role == "user":
-            conv.messages.append(_parts(content, where, Message(role="user")))
+            conv.messages.append(Message(role="user", text=content) if type(content) is str
+                                 else _parts(content, where, Message(role="user")))
         elif role == "assistant":
             message = _parts(content, where, Message(role="assistant"))
             for j, call in enumerate(raw.get("tool_calls") or []):
@@ -100,8 +104,9 @@ def _parse_messages(messages: list[dict], conv: Conversation) -> None:
             text = _parts(content, where, Message(role="function")).text
             name = raw.get("name")
             conv.messages.append(Message(role="tool", tool_results=[ToolResult(name or "function", text, name=name)]))
-    _require_answers(awaiting)
-    conv.system = "\n".join(s for s in system if s)
+    if awaiting:
+        _require_answers(awaiting)
+    conv.system = "\n".join(filter(None, system))
 
 
 def _require_answers(awaiting: list[str]) -> None:
@@ -291,7 +296,7 @@ def completion_body(ctx: RequestContext, reply: Reply, conv: Conversation) -> di
     choices = []
     for index, candidate in enumerate(reply.candidates):
         choices.append({"index": index, "message": _message(candidate, conv, audios[index]),
-                        "logprobs": _logprobs(candidate, reply.key, index, conv),
+                        "logprobs": _logprobs(candidate, reply.key, index, conv) if conv.logprobs else None,
                         "finish_reason": _finish(candidate, conv)})
     body = _envelope(ctx, reply, "chat.completion")
     body["choices"] = choices
@@ -345,13 +350,15 @@ def _logprobs(candidate: Candidate, key: str, index: int, conv: Conversation) ->
 
 
 def _usage(reply: Reply, conv: Conversation, audios: list[dict | None]) -> dict:
-    prompt_audio = AUDIO_TOKENS * sum(len(m.audio) for m in conv.messages)
-    completion_audio = sum(a["tokens"] for a in audios if a)
+    prompt_audio = AUDIO_TOKENS * sum([len(m.audio) for m in conv.messages if m.audio])
+    completion_audio = sum([a["tokens"] for a in audios if a]) if any(audios) else 0
     return usage_body(reply.usage, prompt_audio=prompt_audio, completion_audio=completion_audio)
 
 
 def _audios(ctx: RequestContext, reply: Reply, conv: Conversation) -> list[dict | None]:
     """Spoken versions of each text candidate when audio output was asked for (a scenario's own audio wins)."""
+    if not conv.audio_output and len(reply.candidates) == 1 and not reply.candidates[0].audio:
+        return [None]  # the common case: nothing spoken
     out: list[dict | None] = []
     for index, candidate in enumerate(reply.candidates):
         if candidate.audio:
@@ -381,11 +388,14 @@ def stream_frames(ctx: RequestContext, reply: Reply, conv: Conversation) -> list
     envelope = _envelope(ctx, reply, "chat.completion.chunk")
     audios = _audios(ctx, reply, conv)
 
+    # Every chunk is the envelope, its choices, then `usage` when asked for: the envelope is serialised once.
+    head = b"data: " + orjson.dumps(envelope)[:-1] + b',"choices":'
+    tail = b',"usage":null}\n\n' if include_usage else b"}\n\n"
+
     def chunk(choices: list[dict], **extra: Any) -> bytes:
-        payload = {**envelope, "choices": choices, **extra}
-        if include_usage and "usage" not in extra:
-            payload["usage"] = None
-        return sse_frame(payload)
+        if not extra:
+            return head + orjson.dumps(choices) + tail
+        return sse_frame({**envelope, "choices": choices, **extra})
 
     per_choice = [_deltas(c, conv, reply.key, i, audios[i]) for i, c in enumerate(reply.candidates)]
     frames: list[bytes] = []
@@ -419,13 +429,16 @@ def _deltas(candidate: Candidate, conv: Conversation, key: str, index: int,
     out: list[tuple[dict, dict | None]] = [(first, empty_logprobs)]
     position = 0
     if first.get("content") == "":
-        for piece in candidate.chunks():
-            entries = [token_logprob(t, variant, position + i, top) for i, t in enumerate(tokens.split(piece))]
-            position += len(entries)
-            out.append(({"content": piece}, {"content": entries, "refusal": None} if conv.logprobs else None))
+        if not conv.logprobs:  # the common case: no per-token work
+            out.extend(({"content": piece}, None) for piece in candidate.chunks())
+        else:
+            for piece in candidate.chunks():
+                entries = [token_logprob(t, variant, position + i, top) for i, t in enumerate(tokens.split(piece))]
+                position += len(entries)
+                out.append(({"content": piece}, {"content": entries, "refusal": None}))
     if candidate.refusal is not None:
         for piece in tokens.split(candidate.refusal):
-            entries = [token_logprob(piece, variant, position, top)]
+            entries = [token_logprob(piece, variant, position, top)] if conv.logprobs else None
             position += 1
             out.append(({"refusal": piece}, {"content": None, "refusal": entries} if conv.logprobs else None))
     if audio:

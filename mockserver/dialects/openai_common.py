@@ -20,7 +20,7 @@ FILLERS = (" the", " a", " and", ",", ".", " I", " is", " to", " of", " it")
 def reply_key(ctx: RequestContext, ignore: tuple[str, ...] = DELIVERY_FIELDS) -> str:
     """A stable key for the request's content: same body (any key order, streamed or not) + `--seed` → same key."""
     body = ctx.body or {}
-    if any(k in body for k in ignore):
+    if not body.keys().isdisjoint(ignore):
         body = {k: v for k, v in body.items() if k not in ignore}
     canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS) + b"#%d" % ctx.seed
     return tokens.base62(hashlib.blake2b(canonical, digest_size=20).digest(), 20)

@@ -42,7 +42,10 @@ def is_reasoning_model(model: str) -> bool:
 def default_reply(conv: Conversation, *, key: str, seed: int = 0) -> Reply:
     """The reply the mock gives when no scenario says otherwise."""
     created = int(time.time())
-    candidates = [_candidate(conv, key, seed, index) for index in range(max(1, conv.n))]
+    if conv.n <= 1:  # the common case, without a comprehension's frame
+        candidates = [_candidate(conv, key, seed, 0)]
+    else:
+        candidates = [_candidate(conv, key, seed, index) for index in range(conv.n)]
     usage = Usage(prompt_tokens=prompt_tokens(conv))
     for candidate in candidates:
         usage.completion_tokens += completion_tokens(candidate)

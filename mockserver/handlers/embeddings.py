@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 
 from ..core import tokens
@@ -11,12 +12,13 @@ from ..core.answers import Answer, JsonAnswer
 from ..core.context import RequestContext
 from ..core.errors import MockError
 from ..generate import models_catalog
-from ..media.embeddings import embed, to_base64
+from ..media.embeddings import embed_array, to_base64
 
 DEFAULT_DIMENSIONS = 1536
 MAX_DIMENSIONS = 4096
 MAX_INPUT_TOKENS = 8192
 FIXED_DIMENSION_MODELS = ("text-embedding-ada-002",)
+INLINE_WORK = 16_384  # input characters (or token ids) embedded on the event loop; a larger batch goes to a thread
 
 
 def inputs(value: Any) -> list[str | list[int]]:
@@ -69,9 +71,13 @@ async def create(ctx: RequestContext) -> Answer:
     dims = dimensions(model, body.get("dimensions"))
     used = sum(count_tokens(item, i, len(items) > 1) for i, item in enumerate(items))
     space = f"{model}\x1f{ctx.seed}"
-    vectors = await run_in_threadpool(lambda: [embed(item, dims, space=space) for item in items])
+    if sum(map(len, items)) <= INLINE_WORK:  # a thread hop costs more than a short input
+        vectors = [embed_array(item, dims, space=space) for item in items]
+    else:
+        vectors = await run_in_threadpool(lambda: [embed_array(item, dims, space=space) for item in items])
     as_base64 = body.get("encoding_format") == "base64"
-    data = [{"object": "embedding", "index": i, "embedding": to_base64(v) if as_base64 else v}
+    # float32 components widened to float64 print exactly as the Python floats of the same values would
+    data = [{"object": "embedding", "index": i, "embedding": to_base64(v) if as_base64 else v.astype("float64")}
             for i, v in enumerate(vectors)]
-    return JsonAnswer({"object": "list", "data": data, "model": model,
-                         "usage": {"prompt_tokens": used, "total_tokens": used}})
+    body = {"object": "list", "data": data, "model": model, "usage": {"prompt_tokens": used, "total_tokens": used}}
+    return Answer(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type=JsonAnswer.media_type)

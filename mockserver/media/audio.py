@@ -9,6 +9,7 @@ from array import array
 from fractions import Fraction
 from functools import lru_cache
 
+from ._cache import byte_cache
 from ._lazy import lazy_import
 from ._seed import seed_bytes
 
@@ -34,6 +35,8 @@ _SCALE = (262, 294, 330, 392, 440, 523, 587, 659)  # C-major pentatonic
 NOTE_SECONDS = 0.4
 MIN_SECONDS = 0.1
 MAX_SECONDS = 600.0
+RENDER_CACHE_BYTES = 16 * 1024 * 1024  # encoded clips kept for repeated requests
+NOTE_CACHE_BYTES = 2 * 1024 * 1024  # rendered notes (the eight of the scale, per sample rate)
 
 
 def normalize_format(fmt: str) -> str:
@@ -61,7 +64,7 @@ def _tables(sample_rate: int) -> tuple[list[float], list[float]]:
     return sine, envelope
 
 
-@lru_cache(maxsize=64)
+@byte_cache(NOTE_CACHE_BYTES)
 def _note(freq: int, sample_rate: int) -> bytes:
     """Return one soft chime note (s16le mono): a sine and its octave under a decaying envelope."""
     sine, envelope = _tables(sample_rate)
@@ -131,7 +134,7 @@ def _encode(fmt: str, pcm: bytes, sample_rate: int) -> bytes:
     return out.getvalue()
 
 
-@lru_cache(maxsize=64)
+@byte_cache(RENDER_CACHE_BYTES)
 def _render(fmt: str, seconds: float, seed: str | int, sample_rate: int) -> bytes:
     """Render and encode; cached per argument tuple."""
     pcm = _pcm(seconds, seed, sample_rate)

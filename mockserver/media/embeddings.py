@@ -11,9 +11,15 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 
+from ._cache import ByteCache
+from ._lazy import lazy_import
+
+np = lazy_import("numpy")
+
 WORD = re.compile(r"\w+", re.UNICODE)
-_LANE = 4  # bytes per component while summing (a feature adds at most 255 to each)
 _CENTRE = 127.5  # mean of a uniform byte
+DIRECTION_CACHE_BYTES = 16 * 1024 * 1024  # features recur (words of a corpus): their directions are kept
+_directions = ByteCache(DIRECTION_CACHE_BYTES)
 
 
 def features(item: str | Sequence[int]) -> Counter[str]:
@@ -27,35 +33,43 @@ def features(item: str | Sequence[int]) -> Counter[str]:
     return found
 
 
-def _direction(feature: str, dims: int, space: str) -> int:
-    """A pseudo-random byte vector for a feature, packed into one lane per component of a big int."""
-    digest = hashlib.shake_256(f"{space}\x1f{feature}".encode()).digest(dims)
-    lanes = bytearray(_LANE * dims)
-    lanes[0::_LANE] = digest
-    return int.from_bytes(lanes, "little")
+def _direction(feature: str, dims: int, space: str) -> bytes:
+    """A pseudo-random byte vector for a feature: one byte per component."""
+    key = (space, feature, dims)
+    found = _directions.get(key)
+    if found is None:
+        found = hashlib.shake_256(f"{space}\x1f{feature}".encode()).digest(dims)
+        _directions.put(key, found)
+    return found
 
 
 def embed(item: str | Sequence[int], dims: int, *, space: str = "") -> list[float]:
-    """A unit vector of length `dims` for a text or token array; `space` (model, seed) picks the geometry.
+    """A unit vector of length `dims` for a text or token array; `space` (model, seed) picks the geometry."""
+    return embed_array(item, dims, space=space).tolist()
+
+
+def embed_array(item: str | Sequence[int], dims: int, *, space: str = "") -> "np.ndarray":
+    """`embed` as a float32 numpy array (what the API's base64 carries; no Python float per component).
 
     Each feature owns a fixed random direction and a vector is their weighted sum, so shared words make
     vectors closer. A shorter `dims` gives the renormalised prefix of a longer one, as the real API does.
     """
     weights = features(item)
-    total = 0
-    for feature, weight in weights.items():
-        total += weight * _direction(feature, dims, space)  # big-int lanes: one C-speed add per feature
-    sums = array("I", total.to_bytes(_LANE * dims, "little"))
-    if sys.byteorder == "big":
-        sums.byteswap()
-    offset = _CENTRE * sum(weights.values())
-    values = [s - offset for s in sums]
-    norm = math.sqrt(sum(v * v for v in values)) or 1.0
-    return array("f", [v / norm for v in values]).tolist()  # float32, as the API's base64 carries
+    directions = b"".join([_direction(feature, dims, space) for feature in weights])
+    matrix = np.frombuffer(directions, dtype=np.uint8).reshape(len(weights), dims).astype(np.float64)
+    # Whole numbers far below 2**53 throughout: the sums are exact in whatever order the product adds them.
+    sums = np.fromiter(weights.values(), dtype=np.float64, count=len(weights)) @ matrix
+    # Each value is a multiple of 1/2 and each square one of 1/4, so their sum is exact in any order (the dot
+    # product's or a plain loop's) while it stays below 2**51: short of one word repeated thousands of times.
+    values = sums - _CENTRE * sum(weights.values())
+    norm = math.sqrt(float(np.dot(values, values))) or 1.0
+    return (values / norm).astype(np.float32)
 
 
-def to_base64(vector: Sequence[float]) -> str:
+def to_base64(vector: "Sequence[float] | np.ndarray") -> str:
     """Little-endian float32 bytes of a vector, base64-encoded (`encoding_format: base64`)."""
+    if isinstance(vector, np.ndarray):
+        return base64.b64encode(vector.astype("<f4").tobytes()).decode()
     packed = array("f", vector)
     if sys.byteorder == "big":
         packed.byteswap()

@@ -7,6 +7,7 @@ import re
 from functools import lru_cache
 
 from ..core.errors import MockError
+from ._cache import byte_cache
 from ._lazy import lazy_import
 from ._seed import seed_bytes
 
@@ -16,6 +17,7 @@ ImageFont = lazy_import("PIL.ImageFont")
 
 MAX_SIDE = 4096
 MAX_RATIO = 100  # wider or taller than 100:1 is not a picture
+RENDER_CACHE_BYTES = 16 * 1024 * 1024  # encoded pictures kept for repeated requests
 FORMATS = {"png": "PNG", "jpeg": "JPEG", "jpg": "JPEG", "webp": "WEBP", "gif": "GIF"}
 CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 
@@ -163,7 +165,7 @@ def picture(width: int, height: int, seed: str | int, text: str | None = None) -
     return image
 
 
-@lru_cache(maxsize=64)
+@byte_cache(RENDER_CACHE_BYTES)
 def _render(width: int, height: int, pil_format: str, seed: str | int, text: str | None) -> bytes:
     """Encode the drawn picture; cached per argument tuple."""
     image = picture(width, height, seed, text)

@@ -6,8 +6,8 @@ import math
 import os
 import tempfile
 from fractions import Fraction
-from functools import lru_cache
 
+from ._cache import byte_cache
 from ._lazy import lazy_import
 from .images import picture
 
@@ -15,6 +15,7 @@ av = lazy_import("av")
 
 MAX_SIDE = 4096
 MAX_SECONDS = 120.0
+RENDER_CACHE_BYTES = 32 * 1024 * 1024  # encoded clips kept for repeated requests
 _CODEC = "libx264" if "libx264" in av.codecs_available else "mpeg4"
 _BAND_Y = 235  # luma of the moving band and the progress bar
 
@@ -63,7 +64,7 @@ def _options(fps: int) -> dict[str, str]:
     return {"qscale": "8", "g": str(fps * 2), "threads": "1", "flags": "+bitexact"}
 
 
-@lru_cache(maxsize=16)
+@byte_cache(RENDER_CACHE_BYTES)
 def _render(width: int, height: int, seconds: float, seed: str | int, fps: int) -> bytes:
     """Encode the clip; cached per argument tuple."""
     count = max(1, round(seconds * fps))

@@ -18,7 +18,7 @@ def extract_key(headers: dict[str, str], query_string: bytes) -> str | None:
     key = headers.get("x-api-key") or headers.get("x-goog-api-key")
     if key:
         return key
-    if b"key=" in query_string:
+    if query_string and b"key=" in query_string:
         from urllib.parse import parse_qs
         values = parse_qs(query_string.decode("latin-1")).get("key")
         return values[-1] if values and values[-1] else None

@@ -86,7 +86,8 @@ class Pipeline:
             for name, value in decision.headers.items():
                 headers.setdefault(name, value)
         elapsed = (time.perf_counter() - started) * 1000
-        self._record(ctx, answer, label or (ctx.decision.label if ctx.decision else "error"), elapsed, started)
+        self._record(ctx, answer, label or (decision.label if decision else "error"), elapsed, started)
+        ctx.decision = None  # the journal keeps it, and its lazy misses keep ctx: no cycle for the collector to find
         await answer(scope, receive, send)
 
     async def answer(self, ctx: RequestContext) -> Answer:

@@ -43,6 +43,7 @@ async def paced(frames: list[bytes], plan: StreamPlan) -> AsyncIterator[object]:
     loop = asyncio.get_running_loop()
     rng = random.Random(plan.seed)
     ttft_at = first_token_index(frames)
+    pings = bool(plan.ping_frame and plan.keepalive_ms)
     due = loop.time()
     for index, frame in enumerate(frames):
         if plan.error_at is not None and index == plan.error_at and plan.error_frame is not None:
@@ -60,8 +61,13 @@ async def paced(frames: list[bytes], plan: StreamPlan) -> AsyncIterator[object]:
             delay = max(0.0, delay + rng.uniform(-plan.jitter_ms, plan.jitter_ms))
         if delay:
             due += delay / 1000
-            async for ping in _wait_until(loop, due, plan, index):
-                yield ping
+            if pings:
+                async for ping in _wait_until(loop, due, plan, index):
+                    yield ping
+            else:  # no keep-alives: one sleep, without a generator per frame (1,000 streams send 20,000 frames/s)
+                remaining = due - loop.time()
+                if remaining > 0:
+                    await asyncio.sleep(remaining)
         yield malformed(frame) if index == plan.malformed_at else frame
     if plan.reset and plan.stop_after == len(frames):  # stopped right after the last frame: still a reset
         yield RESET

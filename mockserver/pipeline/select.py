@@ -55,7 +55,7 @@ def prefer_decision(ctx: "RequestContext") -> Decision | None:
     """`Prefer: code=N` / `Prefer: example=name` (or `?__code=` / `?__example=`), as Prism does."""
     header = ctx.headers.get("prefer")
     query_string = ctx.scope.get("query_string", b"")
-    if header is None and b"__" not in query_string:
+    if header is None and (not query_string or b"__" not in query_string):
         return None
     prefs = parse_prefer(header) if header else {}
     for key in ("code", "example"):
@@ -88,6 +88,9 @@ async def select(ctx: "RequestContext", answers_itself: bool) -> Decision:
     elif decision is None and services.settings.strict and (looked is None or looked.scenario is None):
         raise scenarios.no_match(ctx) if scenarios is not None else MockError(404, "No scenario answers this.")
     if decision is None and answers_itself:
+        if looked is not None:  # scenarios looked and passed: their default decision carries their account
+            looked.label = ctx.operation.handler_name or "default"
+            return looked
         decision = Decision(DEFAULT, ctx.operation.handler_name or "default")
     if decision is None:
         decision = Decision(EXAMPLE, "example")

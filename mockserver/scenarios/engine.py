@@ -234,7 +234,8 @@ class ScenarioEngine:
 
     async def select(self, ctx: "RequestContext") -> Decision | None:
         """A scenario decision, a pass-through that carries the scenario's account, or None (no scenario here)."""
-        self.reload_if_changed()
+        if self.watcher.due():
+            self.reload_if_changed()
         own = self.scoped.get(request_test_id(ctx.headers, ctx.api_key) or "") if self.scoped else None
         named = ctx.headers.get(HEADER)
         if named:

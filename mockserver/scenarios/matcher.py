@@ -62,7 +62,7 @@ class RequestView:
     def __init__(self, ctx: RequestContext) -> None:
         self.ctx = ctx
         self._conversation: Conversation | None = None
-        self._raw_lower: bytes | None = None
+        self._raw_lower: str | None = None
         self._fingerprint: str | None = None
 
     @property
@@ -73,10 +73,10 @@ class RequestView:
         return self._fingerprint
 
     @property
-    def raw_lower(self) -> bytes:
-        """The raw body in lower case (ASCII), for the text pre-check."""
+    def raw_lower(self) -> str:
+        """The raw body in lower case, read as latin-1 (never fails), for the text pre-check."""
         if self._raw_lower is None:
-            self._raw_lower = self.ctx.raw_body.lower()
+            self._raw_lower = self.ctx.raw_body.decode("latin-1").lower()
         return self._raw_lower
 
     @property
@@ -127,14 +127,14 @@ Check = Callable[[RequestView], "str | None"]
 PLAIN_NEEDLE = re.compile(r"^[ -~]+$")  # printable ASCII: JSON writes it as it is (no escapes)
 
 
-def raw_needle(cond: Condition | None) -> bytes | None:
-    """Lower-case bytes that must appear in the raw body for a text condition to hold (None: no shortcut)."""
+def raw_needle(cond: Condition | None) -> str | None:
+    """Lower-case text that must appear in the raw body for a text condition to hold (None: no shortcut)."""
     if cond is None or cond.kind not in ("contains", "equals") or not isinstance(cond.value, str):
         return None
     text = cond.value
     if not text or not PLAIN_NEEDLE.match(text) or any(c in text for c in '"\\/'):
         return None
-    return text.lower().encode()
+    return text.lower()
 
 
 def quick_reject(match: Match, view: RequestView) -> bool:
@@ -159,9 +159,8 @@ def quick_reject(match: Match, view: RequestView) -> bool:
             if key not in body:
                 return True
     if text:
-        raw = view.ctx.raw_body
-        if b"\\u" not in raw:
-            lowered = view.raw_lower
+        lowered = view.raw_lower  # str: `in` on bytes costs a failed int conversion first
+        if "\\u" not in lowered:
             for needle in text:
                 if needle not in lowered:
                     return True

@@ -33,6 +33,10 @@ class Watcher:
         self._seen = self._stamp()
         self._checked = time.monotonic()
 
+    def due(self) -> bool:
+        """Whether it is time to look at the files again (the request path asks; it must be cheap)."""
+        return time.monotonic() - self._checked >= INTERVAL_S
+
     def changed(self, *, force: bool = False) -> bool:
         """Whether files were added, removed or edited since the last look (throttled unless `force`)."""
         now = time.monotonic()
