@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from mockserver.core.answers import RESET, JsonAnswer, StreamAnswer, sse_frame
-from mockserver.pipeline.pace import StreamPlan, malformed, paced
+from mockserver.pipeline.pace import StreamPlan, malformed, next_due, paced
 from mockserver.pipeline.route import Router
 from mockserver.pipeline.select import parse_prefer
 from mockserver.spec import Spec
@@ -84,6 +84,18 @@ def collect(frames: list[bytes], plan: StreamPlan) -> list[object]:
     async def run() -> list[object]:
         return [frame async for frame in paced(frames, plan)]
     return asyncio.run(run())
+
+
+def test_pace_keeps_due_times_through_small_oversleeps_and_resumes_after_a_stall() -> None:
+    gap = 0.05
+    assert next_due(10.0, gap, now=10.002) == pytest.approx(10.05)   # 2 ms late: the schedule absorbs it
+    assert next_due(10.0, gap, now=10.02) == pytest.approx(10.05)    # still within half a gap
+    assert next_due(10.0, gap, now=10.3) == pytest.approx(10.35)     # stalled 300 ms: a full gap from now, no burst
+    due, sent = 0.0, []
+    for now in (0.0, 0.05, 0.4, 0.45, 0.5):                          # a stall before the third frame
+        due = next_due(due, gap, now)
+        sent.append(round(due, 3))
+    assert sent == [0.05, 0.1, 0.45, 0.5, 0.55]
 
 
 def test_pace_stops_after_n_frames_and_can_reset() -> None:

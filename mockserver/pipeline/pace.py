@@ -38,8 +38,20 @@ def first_token_index(frames: list[bytes]) -> int:
     return next((i for i, f in enumerate(frames) if b"delta" in f), 0)
 
 
+def next_due(due: float, delay_s: float, now: float) -> float:
+    """When a frame is due, `delay_s` after the previous frame's due time `due`, with the clock at `now`.
+
+    Counted from due times, a sleep's small oversleeps never add up. But after a stall longer than half a
+    gap (a loop busy with a burst of new streams), the pace resumes from now: a stalled stream does not
+    send the frames it owes in one burst, so every gap a client sees stays the plan's.
+    """
+    if now - due > delay_s / 2:
+        due = now
+    return due + delay_s
+
+
 async def paced(frames: list[bytes], plan: StreamPlan) -> AsyncIterator[object]:
-    """The frames on the plan's schedule (due times from the start, so delays never add up), faults included."""
+    """The frames on the plan's schedule (see `next_due`), faults included."""
     loop = asyncio.get_running_loop()
     rng = random.Random(plan.seed)
     ttft_at = first_token_index(frames)
@@ -60,7 +72,7 @@ async def paced(frames: list[bytes], plan: StreamPlan) -> AsyncIterator[object]:
         if plan.jitter_ms and index > ttft_at:
             delay = max(0.0, delay + rng.uniform(-plan.jitter_ms, plan.jitter_ms))
         if delay:
-            due += delay / 1000
+            due = next_due(due, delay / 1000, loop.time())
             if pings:
                 async for ping in _wait_until(loop, due, plan, index):
                     yield ping
