@@ -71,13 +71,16 @@ def paced_table(section: dict) -> str:
         rows.append([NAMES[server], f"{row['completed']:,} / {row['streams']:,}"
                      + (f" ({row['errors']} errors)" if row["errors"] else ""), _n(row["chunks_per_stream"], 1),
                      _n(row["error_p50_ms"], 1), _n(row["error_p99_ms"], 1), _n(row["error_max_ms"], 1),
+                     f"{_n(row['gap_error_p50_ms'], 1)} / {_n(row['gap_error_p99_ms'], 1)}",
                      f"{_n(row['first_chunk_p50_ms'])} / {_n(row['first_chunk_p99_ms'])}",
                      _n(row["client_lag_p99_ms"], 1)])
     interval = 1000 / section["tokens_per_second"]
     title = (f"**paced**: {section['streams']:,} concurrent streams of {section['tokens']} chunks at "
              f"{section['tokens_per_second']:g} tokens/s; lateness = arrival − (first chunk + k × {interval:g} ms); "
+             f"gap error = |time between two chunks − {interval:g} ms| (the inter-chunk schedule error); "
              "bare sends on an exact timer, so its lateness is what the client and the machine add")
     return title + "\n\n" + _table(["server", "completed", "chunks a stream", "lateness p50 ms", "p99 ms", "max ms",
+                                    "gap error p50 / p99 ms",
                                     "first chunk p50 / p99 ms", "client loop lag p99 ms"], rows)
 
 
@@ -124,6 +127,9 @@ def summary(results: dict) -> str:
         label = f"{section['streams']:,} streams at {section['tokens_per_second']:g} tokens/s, lateness p50 / p99 ms"
         lines.append([label] + [f"{_n(rows[s]['error_p50_ms'], 1)} / {_n(rows[s]['error_p99_ms'], 1)}" if s in rows
                                 else "–" for s in columns])
+        label = "the same streams, inter-chunk gap error p50 / p99 ms"
+        lines.append([label] + [f"{_n(rows[s]['gap_error_p50_ms'], 1)} / {_n(rows[s]['gap_error_p99_ms'], 1)}"
+                                if s in rows else "–" for s in columns])
     if "memory" in results:
         row = results["memory"]["servers"]["mock"]
         label = f"RSS growth over {_n(row['requests'])} mixed requests"

@@ -257,7 +257,8 @@ class Bench:
                     httpx.delete(url + "/_mock/scenarios/bench-paced", timeout=10)
             rows[name] = result.as_dict() | {"loadavg": os.getloadavg()[0]}
             print(f"bench: paced      {name:<7} {result.completed}/{result.streams} streams, lateness p50 "
-                  f"{result.error_p50_ms:.1f} ms  p99 {result.error_p99_ms:.1f} ms", file=sys.stderr)
+                  f"{result.error_p50_ms:.1f} ms  p99 {result.error_p99_ms:.1f} ms; inter-chunk gap error p50 "
+                  f"{result.gap_error_p50_ms:.1f} ms  p99 {result.gap_error_p99_ms:.1f} ms", file=sys.stderr)
         self.results["paced"] = {"tokens_per_second": tps, "tokens": tokens, "streams": self.args.paced_streams,
                                  "servers": rows}
 

@@ -42,6 +42,8 @@ class PacedSchedule(Figures):
     error_p50_ms: float
     error_p99_ms: float
     error_max_ms: float
+    gap_error_p50_ms: float
+    gap_error_p99_ms: float
     first_chunk_p50_ms: float
     first_chunk_p99_ms: float
     client_lag_p99_ms: float
@@ -205,6 +207,7 @@ async def _loop_lag(samples: list[float], stop: asyncio.Event, every: float = 0.
 
 async def _paced(url: str, shape: Shape, streams: int, interval: float, timeout: float) -> PacedSchedule:
     lateness: list[float] = []
+    gaps: list[float] = []  # |time between two content chunks - the interval|: the inter-chunk schedule error
     first: list[float] = []
     counts: list[int] = []
     lag: list[float] = []
@@ -240,6 +243,7 @@ async def _paced(url: str, shape: Shape, streams: int, interval: float, timeout:
         if arrivals:
             first.append(arrivals[0] - sent)
             lateness.extend(at - (arrivals[0] + k * interval) for k, at in enumerate(arrivals) if k)
+            gaps.extend(abs(at - before - interval) for before, at in zip(arrivals, arrivals[1:]))
             counts.append(len(arrivals))
 
     tasks = [asyncio.create_task(one(n)) for n in range(1, streams + 1)]
@@ -253,12 +257,14 @@ async def _paced(url: str, shape: Shape, streams: int, interval: float, timeout:
         await monitor
     elapsed = time.perf_counter() - started
     lateness.sort()
+    gaps.sort()
     first.sort()
     lag.sort()
     chunks = sum(counts)
     return PacedSchedule(streams, len(counts), chunks, chunks / len(counts) if counts else 0.0, interval * 1000,
                          percentile(lateness, 50) * 1000, percentile(lateness, 99) * 1000,
-                         (lateness[-1] if lateness else 0.0) * 1000, percentile(first, 50) * 1000,
+                         (lateness[-1] if lateness else 0.0) * 1000, percentile(gaps, 50) * 1000,
+                         percentile(gaps, 99) * 1000, percentile(first, 50) * 1000,
                          percentile(first, 99) * 1000, percentile(lag, 99) * 1000, elapsed, failures)
 
 
