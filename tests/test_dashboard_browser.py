@@ -1,8 +1,8 @@
 """The dashboard in a real browser (Debian's Chromium through Selenium and chromium-driver), driven as a user.
 
 `make test` installs chromium and chromium-driver when they are missing (as root, with apt-get); without them these
-tests are skipped and say why. Each main view is saved as a screenshot: into docs/dashboard/ (which the README
-shows) when MOCKSERVER_SCREENSHOTS=1, otherwise into a temporary directory, so a test run leaves the checkout as it was.
+tests are skipped and say why. Each main view is saved as a screenshot into docs/dashboard/, which the README shows,
+so the pictures stay current (MOCKSERVER_SCREENSHOTS=0 saves them into a temporary directory instead).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ try:
 except ImportError:  # pragma: no cover - the test extra installs it
     webdriver = None
 
-SHOTS = (Path(__file__).resolve().parents[1] / "docs" / "dashboard" if os.environ.get("MOCKSERVER_SCREENSHOTS") == "1"
-         else Path(tempfile.gettempdir()) / "mockserver-dashboard-shots")
+SHOTS = (Path(tempfile.gettempdir()) / "mockserver-dashboard-shots" if os.environ.get("MOCKSERVER_SCREENSHOTS") == "0"
+         else Path(__file__).resolve().parents[1] / "docs" / "dashboard")
 AUTH = {"Authorization": "Bearer sk-test"}
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
