@@ -42,11 +42,13 @@ def is_reasoning_model(model: str) -> bool:
 def default_reply(conv: Conversation, *, key: str, seed: int = 0) -> Reply:
     """The reply the mock gives when no scenario says otherwise."""
     created = int(time.time())
+    # The prompt first: a candidate's text is then counted for its limit and for usage back to back (a hit of
+    # the one-text memo in `tokens.count`), not with the prompt's texts in between.
+    usage = Usage(prompt_tokens=prompt_tokens(conv))
     if conv.n <= 1:  # the common case, without a comprehension's frame
         candidates = [_candidate(conv, key, seed, 0)]
     else:
         candidates = [_candidate(conv, key, seed, index) for index in range(conv.n)]
-    usage = Usage(prompt_tokens=prompt_tokens(conv))
     for candidate in candidates:
         usage.completion_tokens += completion_tokens(candidate)
     if conv.reasoning_effort is not None or conv.thinking_budget or is_reasoning_model(conv.model or ""):
