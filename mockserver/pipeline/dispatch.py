@@ -64,9 +64,11 @@ class Pipeline:
         self.quiet = settings.quiet
         self.debug = settings.log_level == "debug"
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: dict, receive: Any, send: Any, headers: dict[str, str] | None = None) -> None:
+        """Answer one request; `headers` is the scope's `header_dict` when the caller has read it already."""
         started = time.perf_counter()
-        ctx = RequestContext(scope, receive, self.services, header_dict(scope["headers"]))
+        ctx = RequestContext(scope, receive, self.services,
+                             headers if headers is not None else header_dict(scope["headers"]))
         label = None
         try:
             answer = await self.answer(ctx)
