@@ -116,7 +116,7 @@ class Pipeline:
             await read_body(ctx)
             validate_parameters(ctx)
             ctx.stream = decide_stream(ctx)
-            if binding.converses:
+            if binding.converses and dialect.prepares:
                 await dialect.prepare(ctx)
         except MockError as error:
             gated = self.allowed_keys and ctx.api_key not in self.allowed_keys  # --api-key is the mock's own gate
@@ -206,7 +206,8 @@ async def converse(ctx: RequestContext, decision: Decision) -> Answer:
         reply = dialect.default_reply(ctx, conv)
         if decision.step is not None:
             act.rechunk_default(ctx, decision, reply)
-    await dialect.finish_reply(ctx, reply, conv)
+    if dialect.finishes:
+        await dialect.finish_reply(ctx, reply, conv)
     if scripted:
         act.apply_usage(decision, reply)
     return await dialect.render(ctx, reply, conv)
