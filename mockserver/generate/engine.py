@@ -113,7 +113,8 @@ def _text(conv: Conversation, variant: str, index: int) -> str:
         used = "; ".join(f"{r.name or r.call_id} returned {_clip(r.content, 160)}" for r in results)
         return f"Based on the tool results: {used}. That answers your question."
     message = conv.last_user_message()
-    asked = _clip(message.text.strip(), 200) if message and message.text.strip() else ""
+    stripped = message.text.strip() if message else ""
+    asked = _clip(stripped, 200) if stripped else ""
     parts = [f"(Answer {index + 1}.)"] if index else []
     parts.append(f'You asked: "{asked}".' if asked else "Hello! How can I help you today?")
     if message and message.images:
@@ -123,7 +124,8 @@ def _text(conv: Conversation, variant: str, index: int) -> str:
         parts.append(f"I received {len(message.audio)} audio clip{'s' if len(message.audio) > 1 else ''}.")
     if not conv.extra.get(BRIEF):
         start = _hash_int(variant) % len(SENTENCES)
-        parts += [SENTENCES[(start + i) % len(SENTENCES)] for i in range(2)]
+        parts.append(SENTENCES[start])
+        parts.append(SENTENCES[(start + 1) % len(SENTENCES)])
     return " ".join(parts)
 
 
