@@ -13,6 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from . import admin
 from .admin.guard import AdminGuard
+from .core.context import header_dict
 from .core.services import Services
 from .dialects import conversations, providers
 from .dialects.openai import OPENAI
@@ -83,11 +84,14 @@ class MockServer:
         if not self.started:
             await self.start()
         if kind == "http":
+            headers = header_dict(scope["headers"])  # read once: the pipeline takes it as it is
             # Only browsers send Origin: everyone else skips the CORS layer and its per-request cost.
-            if b"origin" in dict(scope["headers"]):
+            if "origin" in headers:
                 await self.cors(scope, receive, send)
+            elif admin.is_admin(scope["path"]):
+                await self.guarded_admin(scope, receive, send)
             else:
-                await self._serve(scope, receive, send)
+                await self.pipeline(scope, receive, send, headers)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from itertools import chain
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -72,11 +71,9 @@ class QueryParams:
 
 def header_dict(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     """ASGI headers as a dict of lower-case names (repeated headers joined with ', ')."""
-    # One decode for all names and values (HTTP forbids NUL in either); the loop only for repeats or a NUL.
-    flat = b"\0".join(chain.from_iterable(raw)).decode("latin-1").split("\0")
-    pairs = iter(flat)
-    out = dict(zip(pairs, pairs))
-    if len(out) == len(raw) and len(flat) == 2 * len(raw) or not raw:
+    # A comprehension costs fewer instructions than one joined decode split apart again; repeats take the loop.
+    out = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
+    if len(out) == len(raw):
         return out
     out = {}
     for name, value in raw:

@@ -65,7 +65,9 @@ def prefix_tokens(prefix: dict) -> int:
 
 def reply_key(ctx: RequestContext) -> str:
     """A digest of the body without `stream`, so a streamed and a plain request get the same reply."""
-    body = {k: v for k, v in (ctx.body or {}).items() if k != "stream"}
+    body = ctx.body or {}
+    if "stream" in body:  # else the body digests as it is, without a copy
+        body = {k: v for k, v in body.items() if k != "stream"}
     digest = hashlib.blake2b(orjson.dumps(body, option=orjson.OPT_SORT_KEYS), digest_size=16)
     digest.update(str(ctx.seed).encode())
     return digest.hexdigest()

@@ -32,6 +32,14 @@ class Dialect:
     ratelimit_names: ClassVar[tuple[str, str, str]] = ("x-ratelimit-limit-{unit}", "x-ratelimit-remaining-{unit}",
                                                        "x-ratelimit-reset-{unit}")
     auth: "Dialect | None" = None  # the dialect whose key errors apply (task APIs sit behind the gateway's)
+    # Whether `prepare` / `finish_reply` do anything (a subclass overrides them): the pipeline skips the no-op awaits.
+    prepares: ClassVar[bool] = False
+    finishes: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.prepares = cls.prepare is not Dialect.prepare
+        cls.finishes = cls.finish_reply is not Dialect.finish_reply
 
     # ------------------------------------------------------------------ envelope
 

@@ -350,7 +350,10 @@ def _logprobs(candidate: Candidate, key: str, index: int, conv: Conversation) ->
 
 
 def _usage(reply: Reply, conv: Conversation, audios: list[dict | None]) -> dict:
-    prompt_audio = AUDIO_TOKENS * sum([len(m.audio) for m in conv.messages if m.audio])
+    prompt_audio = 0
+    for message in conv.messages:
+        if message.audio:
+            prompt_audio += AUDIO_TOKENS * len(message.audio)
     completion_audio = sum([a["tokens"] for a in audios if a]) if any(audios) else 0
     return usage_body(reply.usage, prompt_audio=prompt_audio, completion_audio=completion_audio)
 

@@ -42,11 +42,13 @@ def is_reasoning_model(model: str) -> bool:
 def default_reply(conv: Conversation, *, key: str, seed: int = 0) -> Reply:
     """The reply the mock gives when no scenario says otherwise."""
     created = int(time.time())
+    # The prompt first: a candidate's text is then counted for its limit and for usage back to back (a hit of
+    # the one-text memo in `tokens.count`), not with the prompt's texts in between.
+    usage = Usage(prompt_tokens=prompt_tokens(conv))
     if conv.n <= 1:  # the common case, without a comprehension's frame
         candidates = [_candidate(conv, key, seed, 0)]
     else:
         candidates = [_candidate(conv, key, seed, index) for index in range(conv.n)]
-    usage = Usage(prompt_tokens=prompt_tokens(conv))
     for candidate in candidates:
         usage.completion_tokens += completion_tokens(candidate)
     if conv.reasoning_effort is not None or conv.thinking_budget or is_reasoning_model(conv.model or ""):
@@ -111,7 +113,8 @@ def _text(conv: Conversation, variant: str, index: int) -> str:
         used = "; ".join(f"{r.name or r.call_id} returned {_clip(r.content, 160)}" for r in results)
         return f"Based on the tool results: {used}. That answers your question."
     message = conv.last_user_message()
-    asked = _clip(message.text.strip(), 200) if message and message.text.strip() else ""
+    stripped = message.text.strip() if message else ""
+    asked = _clip(stripped, 200) if stripped else ""
     parts = [f"(Answer {index + 1}.)"] if index else []
     parts.append(f'You asked: "{asked}".' if asked else "Hello! How can I help you today?")
     if message and message.images:
@@ -121,7 +124,8 @@ def _text(conv: Conversation, variant: str, index: int) -> str:
         parts.append(f"I received {len(message.audio)} audio clip{'s' if len(message.audio) > 1 else ''}.")
     if not conv.extra.get(BRIEF):
         start = _hash_int(variant) % len(SENTENCES)
-        parts += [SENTENCES[(start + i) % len(SENTENCES)] for i in range(2)]
+        parts.append(SENTENCES[start])
+        parts.append(SENTENCES[(start + 1) % len(SENTENCES)])
     return " ".join(parts)
 
 

@@ -64,9 +64,11 @@ class Pipeline:
         self.quiet = settings.quiet
         self.debug = settings.log_level == "debug"
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: dict, receive: Any, send: Any, headers: dict[str, str] | None = None) -> None:
+        """Answer one request; `headers` is the scope's `header_dict` when the caller has read it already."""
         started = time.perf_counter()
-        ctx = RequestContext(scope, receive, self.services, header_dict(scope["headers"]))
+        ctx = RequestContext(scope, receive, self.services,
+                             headers if headers is not None else header_dict(scope["headers"]))
         label = None
         try:
             answer = await self.answer(ctx)
@@ -114,7 +116,7 @@ class Pipeline:
             await read_body(ctx)
             validate_parameters(ctx)
             ctx.stream = decide_stream(ctx)
-            if binding.converses:
+            if binding.converses and dialect.prepares:
                 await dialect.prepare(ctx)
         except MockError as error:
             gated = self.allowed_keys and ctx.api_key not in self.allowed_keys  # --api-key is the mock's own gate
@@ -204,7 +206,8 @@ async def converse(ctx: RequestContext, decision: Decision) -> Answer:
         reply = dialect.default_reply(ctx, conv)
         if decision.step is not None:
             act.rechunk_default(ctx, decision, reply)
-    await dialect.finish_reply(ctx, reply, conv)
+    if dialect.finishes:
+        await dialect.finish_reply(ctx, reply, conv)
     if scripted:
         act.apply_usage(decision, reply)
     return await dialect.render(ctx, reply, conv)
