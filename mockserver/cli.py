@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "process given the same Redis, e.g. redis://127.0.0.1:6379/0 (default: $MOCKSERVER_STATE, "
                             "else kept in this process)")
     serve.add_argument("--workers", type=int, default=1, metavar="N",
-                       help="worker processes on one port (default 1); more than one needs --state")
+                       help="worker processes on one port (default 1); more than one needs --state and "
+                            "excludes --record")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                        help="info logs one line per request; debug adds why each answer was chosen")
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
@@ -89,7 +90,8 @@ def _proxy_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--upstream-timeout", type=float, default=600.0, metavar="SECONDS",
                        help="how long the upstream may stay silent, before its answer or between events (default 600)")
     group.add_argument("--record", type=Path, metavar="DIR",
-                       help="with --upstream: write each forwarded exchange into DIR as scenario YAML")
+                       help="with --upstream: write each forwarded exchange into DIR as scenario YAML "
+                            "(one worker)")
     group.add_argument("--record-mode", choices=["new", "all"], default="new",
                        help="new: recordings already in DIR answer and only the rest is recorded (default); "
                             "all: forward and record everything again")
