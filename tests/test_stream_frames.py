@@ -1,0 +1,188 @@
+"""Chat Completions stream frames in process: exact SSE framing and JSON bytes, and a stream the openai SDK
+reassembles into the very answer the non-streamed render gives for the same reply."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from openai.lib.streaming.chat import ChatCompletionStreamState
+from openai.types.chat import ChatCompletionChunk
+
+from mockserver.core import tokens
+from mockserver.core.context import RequestContext
+from mockserver.core.reply import Candidate, Reply, ToolCall, Usage
+from mockserver.core.services import Services
+from mockserver.dialects.openai_chat import CHAT, completion_body, stream_frames
+from mockserver.settings import Settings
+from mockserver.spec import Spec
+from mockserver.state import State
+from mockserver.tasks.store import TaskStore
+
+ENVELOPE = ["id", "object", "created", "model", "service_tier", "system_fingerprint", "choices"]
+CHOICE = ["index", "delta", "logprobs", "finish_reason"]
+LONG = "Tell me a long story about " + " ".join(f"item{i}" for i in range(70))
+TRICKY = 'quote " backslash \\ tab\t newline\n emoji 😀 café \u2028 ctrl \x01 </script> ünï  two  spaces'
+WEATHER = {"type": "function", "function": {
+    "name": "get_weather", "description": "Get the current weather for a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+TIME = {"type": "function", "function": {
+    "name": "get_time", "description": "Get the local time in a city (not the weather)",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}
+
+
+@pytest.fixture(scope="module")
+def services(spec: Spec) -> Services:
+    state = State()
+    return Services(settings=Settings(), spec=spec, state=state, tasks=TaskStore(state.jobs))
+
+
+def context(services: Services, body: dict) -> RequestContext:
+    """A streamed Chat Completions request as the pipeline leaves it after validation."""
+    op = next(o for o in services.spec.operations if o.operation_id == "createChatCompletion")
+    body = {"model": "gpt-4o-mini", "stream": True, **body}
+    scope = {"type": "http", "method": op.method, "path": op.path, "headers": [], "query_string": b""}
+    ctx = RequestContext(scope, None, services, {})
+    ctx.operation, ctx.body, ctx.raw_body, ctx.stream, ctx.request_id = op, body, orjson.dumps(body), True, "req_t"
+    ctx.dialect = CHAT
+    return ctx
+
+
+def payloads(frames: list[bytes]) -> list[bytes]:
+    """The `data:` payloads of a chunk stream, checking its SSE framing and its `[DONE]` end."""
+    assert frames[-1] == b"data: [DONE]\n\n"
+    out = []
+    for frame in frames[:-1]:
+        assert frame.startswith(b"data: {") and frame.endswith(b"}\n\n") and frame.count(b"\n") == 2
+        out.append(frame[6:-2])
+    return out
+
+
+def check(ctx: RequestContext, reply: Reply) -> tuple[list[dict], dict]:
+    """Render `reply` streamed and not; check every frame against what a client reads; return both."""
+    conv = ctx.conversation
+    body = completion_body(ctx, reply, conv)
+    frames = stream_frames(ctx, reply, conv)
+    usage_asked = (ctx.body.get("stream_options") or {}).get("include_usage") is True
+    chunks = []
+    for payload in payloads(frames):
+        chunk = orjson.loads(payload)
+        assert orjson.dumps(chunk) == payload  # compact JSON, no duplicate keys, escapes as orjson writes them
+        assert list(chunk) == ENVELOPE + (["usage"] if usage_asked else [])
+        assert {k: chunk[k] for k in ENVELOPE[:-1]} == {**{k: body[k] for k in ENVELOPE[:-1]},
+                                                        "object": "chat.completion.chunk"}
+        assert all(list(choice) == CHOICE for choice in chunk["choices"])
+        chunks.append(chunk)
+    if usage_asked:
+        assert chunks[-1]["choices"] == [] and chunks[-1]["usage"] == body["usage"]
+        assert all(c["usage"] is None for c in chunks[:-1])
+        chunks = chunks[:-1]
+    assert all(len(c["choices"]) == 1 for c in chunks)
+    # The SDK's own accumulator gives back the non-streamed answer.
+    state = ChatCompletionStreamState()
+    for chunk in chunks:
+        state.handle_chunk(ChatCompletionChunk.model_validate(chunk))
+    final = state.current_completion_snapshot  # get_final_completion() refuses a `length` finish
+    assert len(final.choices) == len(body["choices"])
+    for got, want in zip(final.choices, body["choices"]):
+        message = want["message"]
+        assert got.finish_reason == want["finish_reason"]
+        assert (got.message.content or None) == message["content"] and got.message.refusal == message["refusal"]
+        calls = [(c.id, c.type, c.function.name, c.function.arguments) for c in got.message.tool_calls or []]
+        assert calls == [(c["id"], c["type"], c["function"]["name"], c["function"]["arguments"])
+                         for c in message.get("tool_calls", [])]
+        want_logprobs = want["logprobs"]
+        if want_logprobs is None:
+            assert got.logprobs is None or got.logprobs.content in (None, [])
+        else:
+            streamed = got.logprobs.model_dump(mode="json")  # the role chunk's `content: []` opens every list
+            assert (streamed["content"] or None) == want_logprobs["content"]
+            assert streamed["refusal"] == want_logprobs["refusal"]
+    return chunks, body
+
+
+def deltas_by_choice(chunks: list[dict]) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    for chunk in chunks:
+        (choice,) = chunk["choices"]
+        out.setdefault(choice["index"], []).append(choice["delta"])
+    return out
+
+
+def test_a_long_capped_stream_sends_one_token_per_frame(services: Services) -> None:
+    ctx = context(services, {"max_tokens": 64, "messages": [{"role": "user", "content": LONG}]})
+    reply = CHAT.default_reply(ctx, ctx.conversation)
+    chunks, body = check(ctx, reply)
+    deltas = deltas_by_choice(chunks)[0]
+    assert deltas[0] == {"role": "assistant", "content": "", "refusal": None} and deltas[-1] == {}
+    assert [d["content"] for d in deltas[1:-1]] == tokens.split(body["choices"][0]["message"]["content"])
+    assert len(deltas) == 66 and body["choices"][0]["finish_reason"] == "length"
+    assert all(c["choices"][0]["logprobs"] is None for c in chunks)
+
+
+@pytest.mark.parametrize("text", [TRICKY, "ascii only: done.", ""])
+def test_any_text_survives_the_frames(services: Services, text: str) -> None:
+    ctx = context(services, {"messages": [{"role": "user", "content": text}], "service_tier": "flex"})
+    reply = CHAT.default_reply(ctx, ctx.conversation)
+    chunks, body = check(ctx, reply)
+    assert " ".join(text.split()) in body["choices"][0]["message"]["content"]  # quoted, spaces collapsed
+    assert chunks[0]["service_tier"] == "flex"
+
+
+def test_n_choices_interleave_step_by_step_with_usage_last(services: Services) -> None:
+    ctx = context(services, {"n": 2, "max_tokens": 9, "stream_options": {"include_usage": True},
+                             "messages": [{"role": "user", "content": "Interleave these two answers"}]})
+    reply = CHAT.default_reply(ctx, ctx.conversation)
+    chunks, _ = check(ctx, reply)
+    order = [c["choices"][0]["index"] for c in chunks]
+    assert order == [0, 1] * 10 + [0, 1]  # role and 9 tokens each, step by step; then each finish
+
+
+def test_logprobs_follow_each_piece(services: Services) -> None:
+    ctx = context(services, {"n": 2, "logprobs": True, "top_logprobs": 2,
+                             "messages": [{"role": "user", "content": TRICKY}]})
+    chunks, _ = check(ctx, CHAT.default_reply(ctx, ctx.conversation))
+    for chunk in chunks:
+        choice = chunk["choices"][0]
+        if "content" in choice["delta"] and choice["delta"]["content"]:
+            assert "".join(e["token"] for e in choice["logprobs"]["content"]) == choice["delta"]["content"]
+
+
+@pytest.mark.parametrize("extra", [
+    {"tools": [WEATHER, TIME], "messages": [{"role": "user", "content": "The weather and local time in a city"}]},
+    {"tools": [WEATHER], "tool_choice": "required", "n": 2, "stream_options": {"include_usage": True}},
+])
+def test_tool_calls_stream_their_arguments(services: Services, extra: dict) -> None:
+    body = {"messages": [{"role": "user", "content": "What is the weather?"}], **extra}
+    ctx = context(services, body)
+    chunks, completion = check(ctx, CHAT.default_reply(ctx, ctx.conversation))
+    assert all(choice["message"]["tool_calls"] for choice in completion["choices"])
+    assert deltas_by_choice(chunks)[0][0] == {"role": "assistant", "content": None}
+
+
+def test_a_refusal_streams_as_refusal_deltas(services: Services) -> None:
+    ctx = context(services, {"logprobs": True, "messages": [{"role": "user", "content": "Do something bad"}]})
+    refusal = "I'm sorry, but I can't help with \"that\"."
+    reply = Reply(model="gpt-4o-mini", candidates=[Candidate(refusal=refusal, finish="refusal")],
+                  usage=Usage(prompt_tokens=5, completion_tokens=12), key="k-refusal", created=1_700_000_000)
+    chunks, _ = check(ctx, reply)
+    deltas = deltas_by_choice(chunks)[0]
+    assert deltas[0] == {"role": "assistant", "content": None, "refusal": ""}
+    assert [d["refusal"] for d in deltas[1:-1]] == tokens.split(refusal)
+
+
+def test_scripted_chunks_and_stop_sequences_keep_their_split(services: Services) -> None:
+    ctx = context(services, {"stop": ["END"], "stream_options": {"include_usage": True},
+                             "messages": [{"role": "user", "content": "Say it in pieces"}]})
+    pieces = ["Hel", "lo, ", "wor", "ld \"quoted\" ", "✓"]
+    reply = Reply(model="gpt-4o-mini", key="k-chunks", created=1_700_000_000,
+                  candidates=[Candidate(text="".join(pieces), text_chunks=pieces, finish="stop_sequence",
+                                        stop_sequence="END"),
+                              Candidate(text=None, tool_calls=[ToolCall(id="call_1", name="get_weather",
+                                                                        arguments={"city": "Zürich"},
+                                                                        argument_chunks=['{"ci', 'ty":"Zürich"}'])],
+                                        finish="tool_calls")],
+                  usage=Usage(prompt_tokens=4, completion_tokens=9))
+    chunks, _ = check(ctx, reply)
+    deltas = deltas_by_choice(chunks)
+    assert [d["content"] for d in deltas[0][1:-1]] == pieces
+    assert [d["tool_calls"][0]["function"]["arguments"] for d in deltas[1][1:-1]] == ["", '{"ci', 'ty":"Zürich"}']
