@@ -385,74 +385,93 @@ def _speak(ctx: RequestContext, reply: Reply, request: dict, transcript: str, in
 
 # ----------------------------------------------------------------------------- stream
 
+DONE = sse_frame("[DONE]")
+PIECE_END = b'},"logprobs":null,"finish_reason":null}]'  # what follows a plain text piece's JSON string
+
+
+class _Chunks:
+    """The frames of one stream: each is the envelope, serialised once, around one choice."""
+
+    __slots__ = ("head", "tail")
+
+    def __init__(self, envelope: dict, include_usage: bool) -> None:
+        self.head = b"data: " + orjson.dumps(envelope)[:-1] + b',"choices":'
+        self.tail = b',"usage":null}\n\n' if include_usage else b"}\n\n"
+
+    def delta(self, index: int, delta: dict, logprobs: dict | None, finish: str | None = None) -> bytes:
+        """A chunk of one choice's delta."""
+        return self.head + orjson.dumps([{"index": index, "delta": delta, "logprobs": logprobs,
+                                          "finish_reason": finish}]) + self.tail
+
+    def pieces(self, index: int, field: str, pieces: list[str]) -> list[bytes]:
+        """A chunk per text piece (`{field: piece}` deltas, no logprobs): only the piece is serialised per frame."""
+        before = self.head + b'[{"index":%d,"delta":{"%b":' % (index, field.encode())
+        after = PIECE_END + self.tail
+        dumps = orjson.dumps
+        return [before + dumps(piece) + after for piece in pieces]
+
+
 def stream_frames(ctx: RequestContext, reply: Reply, conv: Conversation) -> list[bytes]:
     """`data:` frames of `chat.completion.chunk` objects: choices interleaved, finish chunks, usage, `[DONE]`."""
     include_usage = wants_usage_in_stream(ctx.body or {})
     envelope = _envelope(ctx, reply, "chat.completion.chunk")
     audios = _audios(ctx, reply, conv)
-
-    # Every chunk is the envelope, its choices, then `usage` when asked for: the envelope is serialised once.
-    head = b"data: " + orjson.dumps(envelope)[:-1] + b',"choices":'
-    tail = b',"usage":null}\n\n' if include_usage else b"}\n\n"
-
-    def chunk(choices: list[dict], **extra: Any) -> bytes:
-        if not extra:
-            return head + orjson.dumps(choices) + tail
-        return sse_frame({**envelope, "choices": choices, **extra})
-
-    per_choice = [_deltas(c, conv, reply.key, i, audios[i]) for i, c in enumerate(reply.candidates)]
-    frames: list[bytes] = []
-    for step in range(max(len(d) for d in per_choice)):
-        for index, deltas in enumerate(per_choice):
-            if step < len(deltas):
-                delta, logprobs = deltas[step]
-                frames.append(chunk([{"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": None}]))
+    chunks = _Chunks(envelope, include_usage)
+    per_choice = [_choice_frames(chunks, c, conv, reply.key, i, audios[i]) for i, c in enumerate(reply.candidates)]
+    if len(per_choice) == 1:
+        frames = per_choice[0]
+    else:  # step by step: every choice's first delta, then every choice's second, ...
+        frames = []
+        for step in range(max(len(own) for own in per_choice)):
+            frames.extend(own[step] for own in per_choice if step < len(own))
     for index, candidate in enumerate(reply.candidates):
-        frames.append(chunk([{"index": index, "delta": {}, "logprobs": None,
-                              "finish_reason": _finish(candidate, conv)}]))
+        frames.append(chunks.delta(index, {}, None, _finish(candidate, conv)))
     if include_usage:
-        frames.append(chunk([], usage=_usage(reply, conv, audios)))
-    frames.append(sse_frame("[DONE]"))
+        frames.append(sse_frame({**envelope, "choices": [], "usage": _usage(reply, conv, audios)}))
+    frames.append(DONE)
     return frames
 
 
-def _deltas(candidate: Candidate, conv: Conversation, key: str, index: int,
-            audio: dict | None) -> list[tuple[dict, dict | None]]:
-    """One choice's deltas, each with its logprobs: role first, then content, refusal, audio or tool calls."""
-    variant, top = f"{key}:{index}", conv.top_logprobs
-    empty_logprobs = {"content": [], "refusal": None} if conv.logprobs else None
-    legacy = conv.extra.get("legacy_functions") and candidate.tool_calls
+def _choice_frames(chunks: _Chunks, candidate: Candidate, conv: Conversation, key: str, index: int,
+                   audio: dict | None) -> list[bytes]:
+    """One choice's chunks: role first, then content, refusal, audio or tool calls (with logprobs if asked)."""
+    variant, top, logprobs = f"{key}:{index}", conv.top_logprobs, conv.logprobs
+    calls = candidate.tool_calls
+    legacy = conv.extra.get("legacy_functions") and calls
     text = candidate.text if not audio and candidate.refusal is None else None
     if candidate.refusal is not None:
         first: dict[str, Any] = {"role": "assistant", "content": None, "refusal": ""}
-    elif text is not None and not (candidate.tool_calls and not text):
+    elif text is not None and not (calls and not text):
         first = {"role": "assistant", "content": "", "refusal": None}
     else:
         first = {"role": "assistant", "content": None}
-    out: list[tuple[dict, dict | None]] = [(first, empty_logprobs)]
+    if legacy:
+        first["function_call"] = {"name": calls[0].name, "arguments": ""}
+    out = [chunks.delta(index, first, {"content": [], "refusal": None} if logprobs else None)]
     position = 0
     if first.get("content") == "":
-        if not conv.logprobs:  # the common case: no per-token work
-            out.extend(({"content": piece}, None) for piece in candidate.chunks())
+        if not logprobs:  # the common case: no per-token work
+            out += chunks.pieces(index, "content", candidate.chunks())
         else:
             for piece in candidate.chunks():
                 entries = [token_logprob(t, variant, position + i, top) for i, t in enumerate(tokens.split(piece))]
                 position += len(entries)
-                out.append(({"content": piece}, {"content": entries, "refusal": None}))
+                out.append(chunks.delta(index, {"content": piece}, {"content": entries, "refusal": None}))
     if candidate.refusal is not None:
-        for piece in tokens.split(candidate.refusal):
-            entries = [token_logprob(piece, variant, position, top)] if conv.logprobs else None
-            position += 1
-            out.append(({"refusal": piece}, {"content": None, "refusal": entries} if conv.logprobs else None))
+        if not logprobs:
+            out += chunks.pieces(index, "refusal", tokens.split(candidate.refusal))
+        else:
+            for piece in tokens.split(candidate.refusal):
+                entries = [token_logprob(piece, variant, position, top)]
+                position += 1
+                out.append(chunks.delta(index, {"refusal": piece}, {"content": None, "refusal": entries}))
     if audio:
-        out.extend((d, None) for d in _audio_deltas(audio))
+        out += [chunks.delta(index, delta, None) for delta in _audio_deltas(audio)]
     if legacy:
-        call = candidate.tool_calls[0]
-        first["function_call"] = {"name": call.name, "arguments": ""}
-        out.extend(({"function_call": {"arguments": frag}}, None) for frag in call.chunks() if frag)
+        out += [chunks.delta(index, {"function_call": {"arguments": frag}}, None) for frag in calls[0].chunks() if frag]
     else:
-        for k, call in enumerate(candidate.tool_calls):
-            out.extend((d, None) for d in _tool_deltas(call, k, conv))
+        for k, call in enumerate(calls):
+            out += [chunks.delta(index, delta, None) for delta in _tool_deltas(call, k, conv)]
     return out
 
 
