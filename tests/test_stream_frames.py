@@ -114,7 +114,7 @@ def test_a_long_capped_stream_sends_one_token_per_frame(services: Services) -> N
     chunks, body = check(ctx, reply)
     deltas = deltas_by_choice(chunks)[0]
     assert deltas[0] == {"role": "assistant", "content": "", "refusal": None} and deltas[-1] == {}
-    assert [d["content"] for d in deltas[1:-1]] == tokens.split(body["choices"][0]["message"]["content"])
+    assert [d["content"] for d in deltas[1:-1]] == tokens.PIECE.findall(body["choices"][0]["message"]["content"])
     assert len(deltas) == 66 and body["choices"][0]["finish_reason"] == "length"
     assert all(c["choices"][0]["logprobs"] is None for c in chunks)
 
@@ -167,7 +167,7 @@ def test_a_refusal_streams_as_refusal_deltas(services: Services) -> None:
     chunks, _ = check(ctx, reply)
     deltas = deltas_by_choice(chunks)[0]
     assert deltas[0] == {"role": "assistant", "content": None, "refusal": ""}
-    assert [d["refusal"] for d in deltas[1:-1]] == tokens.split(refusal)
+    assert [d["refusal"] for d in deltas[1:-1]] == tokens.PIECE.findall(refusal)
 
 
 def test_scripted_chunks_and_stop_sequences_keep_their_split(services: Services) -> None:
@@ -186,3 +186,15 @@ def test_scripted_chunks_and_stop_sequences_keep_their_split(services: Services)
     deltas = deltas_by_choice(chunks)
     assert [d["content"] for d in deltas[0][1:-1]] == pieces
     assert [d["tool_calls"][0]["function"]["arguments"] for d in deltas[1][1:-1]] == ["", '{"ci', 'ty":"Zürich"}']
+
+
+@pytest.mark.parametrize("text", [LONG, TRICKY, TRICKY * 3, "a  b\t\n", "  lead, trail.  ", "x…y…z", "日本語のテキスト、です。"])
+def test_a_truncated_text_splits_and_counts_as_fresh_text_does(text: str) -> None:
+    for limit in range(0, len(tokens.PIECE.findall(text)) + 2):
+        cut, was_cut = tokens.truncate(text, limit)
+        fresh = tokens.PIECE.findall(cut)  # what the remembered pieces and count must equal
+        assert was_cut == (cut != text) and text.startswith(cut)
+        assert tokens.split(cut) == fresh and tokens.count(cut) == len(fresh) == min(limit, len(tokens.split(text)))
+        pieces = tokens.split(cut)
+        pieces.append("changed")  # a caller's list is its own
+        assert tokens.split(cut) == fresh

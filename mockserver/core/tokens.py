@@ -19,6 +19,9 @@ MAX_TOKEN_ID = 100276
 
 def split(text: str) -> list[str]:
     """Pieces that concatenate back to exactly `text`; each counts as one token."""
+    last = _last_split[0]
+    if last[0] is text:  # the text `truncate` just split or cut: a reply's text is split again to stream it
+        return list(last[1])
     return PIECE.findall(text)
 
 
@@ -26,6 +29,7 @@ def split(text: str) -> list[str]:
 CLASSES = bytes(ord("w") if chr(i).isalnum() or chr(i) == "_" else ord("s") if chr(i).isspace() else ord("p")
                 for i in range(128)) + b"p" * 128
 _last_counted: list[tuple[str, int]] = [("", 0)]  # a reply's text is counted for its limit, then for usage
+_last_split: list[tuple[str, list[str]]] = [("", [])]  # the pieces of the text `truncate` gave back last
 
 
 def count(text: str) -> int:
@@ -65,13 +69,24 @@ def check_token_ids(ids: list[int | float], param: str) -> None:
 
 
 def truncate(text: str, limit: int) -> tuple[str, bool]:
-    """The first `limit` tokens of `text`, and whether anything was cut."""
-    if count(text) <= limit:
+    """The first `limit` tokens of `text`, and whether anything was cut.
+
+    The text given back is remembered with its pieces and count: the reply's usage counts it and a stream
+    splits it next. A cut keeps the first `limit` pieces, which split back the same (a piece ends where a word
+    or mark ends, whatever follows), so their count is `limit`.
+    """
+    if text.isascii() and count(text) <= limit:  # counted without building pieces
         return text, False
-    pieces = split(text)
-    if len(pieces) <= limit:
-        return text, False
-    return "".join(pieces[:limit]), True
+    pieces = PIECE.findall(text)
+    if len(pieces) > limit:
+        del pieces[limit:]
+        text = "".join(pieces)
+        cut = True
+    else:
+        cut = False
+    _last_counted[0] = (text, len(pieces))
+    _last_split[0] = (text, pieces)
+    return text, cut
 
 
 def fragments(text: str, size: int) -> list[str]:
