@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
 from typing import Any
 
 import os
@@ -278,50 +277,61 @@ def signature(reply: Reply) -> str:
     return "Eq" + base64.b64encode(digest).decode()
 
 
-def stream_frames(reply: Reply, conversation: Conversation) -> Iterator[bytes]:
+def stream_frames(reply: Reply, conversation: Conversation) -> list[bytes]:
     """The full event lifecycle: message_start, blocks (start/ping/deltas/stop), message_delta, message_stop."""
     candidate = reply.first
-    yield _event({"type": "message_start", "message": {**_envelope(reply), "content": [], "stop_reason": None,
-                                                        "stop_sequence": None,
-                                                        "usage": {**usage(reply), "output_tokens": 1}}})
+    frames = [_event({"type": "message_start", "message": {**_envelope(reply), "content": [], "stop_reason": None,
+                                                            "stop_sequence": None,
+                                                            "usage": {**usage(reply), "output_tokens": 1}}})]
     for index, (block, deltas) in enumerate(_streamed_blocks(reply)):
-        yield _event({"type": "content_block_start", "index": index, "content_block": block})
+        frames.append(_event({"type": "content_block_start", "index": index, "content_block": block}))
         if index == 0:
-            yield _event({"type": "ping"})
-        for delta in deltas:
-            yield _event({"type": "content_block_delta", "index": index, "delta": delta})
-        yield _event({"type": "content_block_stop", "index": index})
+            frames.append(PING)
+        frames += deltas
+        frames.append(_event({"type": "content_block_stop", "index": index}))
     reason = stop_reason(candidate)
     final = {k: v for k, v in usage(reply).items() if k != "service_tier"}
-    yield _event({"type": "message_delta",
-                  "delta": {"stop_reason": reason,
-                            "stop_sequence": candidate.stop_sequence if reason == "stop_sequence" else None},
-                  "usage": final})
-    yield _event({"type": "message_stop"})
+    frames.append(_event({"type": "message_delta",
+                          "delta": {"stop_reason": reason,
+                                    "stop_sequence": candidate.stop_sequence if reason == "stop_sequence" else None},
+                          "usage": final}))
+    frames.append(MESSAGE_STOP)
+    return frames
 
 
-def _streamed_blocks(reply: Reply) -> list[tuple[dict, list[dict]]]:
-    """Each block as it starts (empty) and the deltas that fill it, in `blocks()` order."""
+def _streamed_blocks(reply: Reply) -> list[tuple[dict, list[bytes]]]:
+    """Each block as it starts (empty) and the delta frames that fill it, in `blocks()` order."""
     candidate = reply.first
     calls = iter(candidate.tool_calls)
-    out: list[tuple[dict, list[dict]]] = []
-    for block in blocks(reply):
+    out: list[tuple[dict, list[bytes]]] = []
+    for index, block in enumerate(blocks(reply)):
         kind = block["type"]
         if kind == "thinking":
-            deltas = [{"type": "thinking_delta", "thinking": piece}
-                      for piece in _grouped(tokens.split(block["thinking"]))]
-            deltas.append({"type": "signature_delta", "signature": block["signature"]})
+            deltas = _piece_deltas(index, "thinking_delta", "thinking", _grouped(tokens.split(block["thinking"])))
+            deltas.append(_delta(index, {"type": "signature_delta", "signature": block["signature"]}))
             out.append(({"type": "thinking", "thinking": "", "signature": ""}, deltas))
         elif kind == "text":
             explicit = candidate.text_chunks is not None and candidate.refusal is None
             pieces = candidate.text_chunks if explicit else tokens.split(block["text"])
             out.append(({"type": "text", "text": ""},
-                        [{"type": "text_delta", "text": piece} for piece in pieces if piece]))
+                        _piece_deltas(index, "text_delta", "text", [piece for piece in pieces if piece])))
         else:
             call = next(calls)
-            out.append(({**block, "input": {}},
-                        [{"type": "input_json_delta", "partial_json": piece} for piece in ["", *call.chunks()]]))
+            out.append(({**block, "input": {}}, [_delta(index, {"type": "input_json_delta", "partial_json": piece})
+                                                 for piece in ["", *call.chunks()]]))
     return out
+
+
+def _delta(index: int, delta: dict) -> bytes:
+    return _event({"type": "content_block_delta", "index": index, "delta": delta})
+
+
+def _piece_deltas(index: int, kind: str, field: str, pieces: list[str]) -> list[bytes]:
+    """`content_block_delta` frames of `{type: kind, field: piece}`: only the piece is serialised per frame."""
+    before = (b'event: content_block_delta\ndata: {"type":"content_block_delta","index":%d,"delta":{"type":"%b","%b":'
+              % (index, kind.encode(), field.encode()))
+    dumps = orjson.dumps
+    return [before + dumps(piece) + b"}}\n\n" for piece in pieces]
 
 
 def _grouped(pieces: list[str], size: int = 4) -> list[str]:
@@ -335,6 +345,10 @@ def _envelope(reply: Reply) -> dict:
 
 def _event(data: dict) -> bytes:
     return sse_frame(data, event=data["type"])
+
+
+PING = _event({"type": "ping"})
+MESSAGE_STOP = _event({"type": "message_stop"})
 
 
 ERROR_TYPES = {
