@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import orjson
+
 from ..core import tokens
 from ..core.answers import sse_frame
 
@@ -27,6 +29,22 @@ class _Events:
         if self.obfuscate and "delta" in fields:
             data["obfuscation"] = _padding(f"{kind}:{len(self.frames)}:{fields['delta']}", len(fields["delta"]))
         self.frames.append(sse_frame(data, event=kind))
+
+    def text_deltas(self, kind: str, at: dict, pieces: list[str]) -> None:
+        """`kind` events of text pieces without logprobs, as `add` writes them: the JSON around each piece, its
+        sequence number and its padding is serialised once."""
+        head = b"event: " + kind.encode() + b'\ndata: {"type":' + orjson.dumps(kind) + b',"sequence_number":'
+        middle = b"," + orjson.dumps(at)[1:-1] + b',"delta":'
+        frames, dumps = self.frames, orjson.dumps
+        if not self.obfuscate:
+            for piece in pieces:
+                frames.append(b"%b%d%b%b,\"logprobs\":[]}\n\n" % (head, len(frames), middle, dumps(piece)))
+            return
+        for piece in pieces:
+            number = len(frames)
+            padding = _padding(f"{kind}:{number}:{piece}", len(piece)).encode()
+            frames.append(b'%b%d%b%b,"logprobs":[],"obfuscation":"%b"}\n\n'
+                          % (head, number, middle, dumps(piece), padding))
 
 
 def response_events(response: dict, chunks: dict[str, list[str]], *, obfuscate: bool = True) -> list[bytes]:
@@ -71,11 +89,15 @@ def _message(events: _Events, index: int, item: dict, pieces: list[str] | None) 
         else:
             text, logprobs = part["text"], part.get("logprobs") or []
             events.add("response.content_part.added", **at, part={**part, "text": "", "logprobs": []})
-            used = 0
-            for delta in pieces if pieces is not None and position == 0 else tokens.split(text):
-                count = len(tokens.split(delta)) if logprobs else 0
-                events.add("response.output_text.delta", **at, delta=delta, logprobs=logprobs[used:used + count])
-                used += count
+            deltas = pieces if pieces is not None and position == 0 else tokens.split(text)
+            if not logprobs:  # the common case: nothing per token
+                events.text_deltas("response.output_text.delta", at, deltas)
+            else:
+                used = 0
+                for delta in deltas:
+                    count = len(tokens.split(delta))
+                    events.add("response.output_text.delta", **at, delta=delta, logprobs=logprobs[used:used + count])
+                    used += count
             events.add("response.output_text.done", **at, text=text, logprobs=logprobs)
         events.add("response.content_part.done", **at, part=part)
     events.add("response.output_item.done", output_index=index, item=item)
