@@ -1,17 +1,28 @@
-"""Chat Completions stream frames in process: exact SSE framing and JSON bytes, and a stream the openai SDK
-reassembles into the very answer the non-streamed render gives for the same reply."""
+"""Stream frames in process (Chat Completions, Messages, Responses): exact SSE framing and JSON bytes, and a
+stream the provider's SDK reassembles into the very answer the non-streamed render gives for the same reply."""
 
 from __future__ import annotations
 
+import asyncio
+
+import anthropic
+import openai
 import orjson
 import pytest
 from openai.lib.streaming.chat import ChatCompletionStreamState
 from openai.types.chat import ChatCompletionChunk
 
 from mockserver.core import tokens
+
+try:
+    import httpx2 as sdk_httpx  # what the current SDK majors are built on
+except ImportError:  # older majors use httpx itself
+    import httpx as sdk_httpx
 from mockserver.core.context import RequestContext
 from mockserver.core.reply import Candidate, Reply, ToolCall, Usage
 from mockserver.core.services import Services
+from mockserver.dialects import conversations
+from mockserver.dialects import anthropic as messages
 from mockserver.dialects.openai_chat import CHAT, completion_body, stream_frames
 from mockserver.settings import Settings
 from mockserver.spec import Spec
@@ -36,14 +47,15 @@ def services(spec: Spec) -> Services:
     return Services(settings=Settings(), spec=spec, state=state, tasks=TaskStore(state.jobs))
 
 
-def context(services: Services, body: dict) -> RequestContext:
-    """A streamed Chat Completions request as the pipeline leaves it after validation."""
-    op = next(o for o in services.spec.operations if o.operation_id == "createChatCompletion")
-    body = {"model": "gpt-4o-mini", "stream": True, **body}
+def context(services: Services, body: dict, operation: str = "createChatCompletion",
+            model: str = "gpt-4o-mini") -> RequestContext:
+    """A streamed request as the pipeline leaves it after validation."""
+    op = next(o for o in services.spec.operations if o.operation_id == operation)
+    body = {"model": model, "stream": True, **body}
     scope = {"type": "http", "method": op.method, "path": op.path, "headers": [], "query_string": b""}
     ctx = RequestContext(scope, None, services, {})
     ctx.operation, ctx.body, ctx.raw_body, ctx.stream, ctx.request_id = op, body, orjson.dumps(body), True, "req_t"
-    ctx.dialect = CHAT
+    ctx.dialect = conversations()[op.handler_name] if op.handler_name in conversations() else CHAT
     return ctx
 
 
@@ -198,3 +210,89 @@ def test_a_truncated_text_splits_and_counts_as_fresh_text_does(text: str) -> Non
         pieces = tokens.split(cut)
         pieces.append("changed")  # a caller's list is its own
         assert tokens.split(cut) == fresh
+
+
+def sdk_transport(frames: list[bytes]) -> "sdk_httpx.Client":
+    """An HTTP client whose every answer is these frames as one event stream (what the SDK reads off the wire)."""
+    body = b"".join(frames)
+    return sdk_httpx.Client(transport=sdk_httpx.MockTransport(
+        lambda request: sdk_httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})))
+
+
+def named_events(frames: list[bytes]) -> list[dict]:
+    """Each frame's `data:` object, checking `event:` names its type and the JSON is compact orjson."""
+    out = []
+    for frame in frames:
+        assert frame.startswith(b"event: ") and frame.endswith(b"}\n\n") and frame.count(b"\n") == 3
+        event, data = frame[7:-2].split(b"\ndata: ")
+        parsed = orjson.loads(data)
+        assert orjson.dumps(parsed) == data and parsed["type"] == event.decode()
+        out.append(parsed)
+    return out
+
+
+MESSAGES = {"max_tokens": 64, "messages": [{"role": "user", "content": LONG}]}
+
+
+@pytest.mark.parametrize("extra", [
+    {}, {"messages": [{"role": "user", "content": TRICKY}]}, {"stop_sequences": ["mockserver"]},
+    {"thinking": {"type": "enabled", "budget_tokens": 1024}, "max_tokens": 2048},
+    {"tools": [{"name": "get_weather", "description": "weather", "input_schema": WEATHER["function"]["parameters"]}],
+     "tool_choice": {"type": "any"}},
+])
+def test_a_messages_stream_is_what_the_sdk_assembles_into_the_message(services: Services, extra: dict) -> None:
+    ctx = context(services, {**MESSAGES, **extra}, "createMessage", "claude-sonnet-4-5")
+    conv = ctx.conversation
+    reply = ctx.dialect.default_reply(ctx, conv)
+    frames = messages.stream_frames(reply, conv)
+    events = named_events(frames)
+    deltas = [e for e in events if e["type"] == "content_block_delta"]
+    assert all(list(e) == ["type", "index", "delta"] and list(e["delta"])[0] == "type" for e in deltas)
+    assert all(e["delta"]["text"] for e in deltas if "text" in e["delta"])  # no empty text delta
+    client = anthropic.Anthropic(api_key="sk-x", base_url="http://mock", http_client=sdk_transport(frames))
+    with client.messages.stream(model="mock-model", max_tokens=64, messages=[{"role": "user", "content": "x"}]) as stream:
+        final = stream.get_final_message()
+    want = messages.message(reply, conv)
+    assert final.model_dump(mode="json", exclude={"usage", "container", "context_management"}, exclude_none=True) \
+        == {k: v for k, v in want.items() if k != "usage" and v is not None}
+    assert final.usage.output_tokens == want["usage"]["output_tokens"]
+
+
+@pytest.mark.parametrize("extra", [
+    {}, {"max_output_tokens": 64}, {"input": TRICKY, "stream_options": {"include_obfuscation": False}},
+    {"top_logprobs": 2, "include": ["message.output_text.logprobs"]},
+    {"tools": [{"type": "function", "name": "get_weather", "description": "weather",
+                "parameters": WEATHER["function"]["parameters"]}], "tool_choice": "required"},
+])
+def test_a_responses_stream_is_what_the_sdk_assembles_into_the_response(services: Services, extra: dict) -> None:
+    ctx = context(services, {"input": LONG, "store": False, **extra}, "createResponse", "gpt-4.1")
+    dialect, conv = ctx.dialect, ctx.conversation
+    reply = dialect.default_reply(ctx, conv)
+    asyncio.run(dialect.finish_reply(ctx, reply, conv))
+    frames = asyncio.run(dialect.render(ctx, reply, conv)).frames
+    ctx.stream = False
+    want = orjson.loads(asyncio.run(dialect.render(ctx, reply, conv)).body)
+    events = named_events(frames)
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))
+    assert events[-1]["response"] == want
+    deltas = [e for e in events if e["type"] == "response.output_text.delta"]
+    obfuscated = (extra.get("stream_options") or {}).get("include_obfuscation") is not False
+    fields = ["type", "sequence_number", "item_id", "output_index", "content_index", "delta", "logprobs"]
+    assert all(list(e) == fields + ["obfuscation"] * obfuscated for e in deltas)
+    client = openai.OpenAI(api_key="sk-x", base_url="http://mock/v1", http_client=sdk_transport(frames))
+    with client.responses.stream(model="gpt-4.1", input="x") as stream:
+        typed = list(stream)
+        final = stream.get_final_response() if want["status"] == "completed" else typed[-1].response
+    assert [event.type for event in typed] == [e["type"] for e in events]
+    assert final.output_text == "".join(e["delta"] for e in deltas)
+    assert (final.id, final.status) == (want["id"], want["status"])
+    assert final.model_dump(mode="json", exclude_none=True)["output"] == without_none(want["output"])
+
+
+def without_none(value: object) -> object:
+    """`value` without the null fields (the SDK's models add their own optional ones as null)."""
+    if isinstance(value, dict):
+        return {k: without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_none(v) for v in value]
+    return value
