@@ -296,3 +296,11 @@ def without_none(value: object) -> object:
     if isinstance(value, list):
         return [without_none(v) for v in value]
     return value
+
+
+@pytest.mark.parametrize("text", [TRICKY, "word word", "a.b", "x_y z", "é ü", "end  ", "(Answer 2.) You asked: \"hi\"."])
+def test_a_text_split_from_a_known_tail_splits_as_a_whole(text: str) -> None:
+    for at in range(len(text) + 1):
+        tokens.known_tail(text, at, tuple(tokens.PIECE.findall(text[at:])))  # ignored where `at` is no boundary
+        assert tokens.split(text) == tokens.PIECE.findall(text), at
+        assert tokens.count(text) == len(tokens.PIECE.findall(text))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -19,17 +20,32 @@ MAX_TOKEN_ID = 100276
 
 def split(text: str) -> list[str]:
     """Pieces that concatenate back to exactly `text`; each counts as one token."""
-    last = _last_split[0]
-    if last[0] is text:  # the text `truncate` just split or cut: a reply's text is split again to stream it
-        return list(last[1])
-    return PIECE.findall(text)
+    known, at, tail = _known[0]
+    if known is not text:
+        return PIECE.findall(text)
+    # A reply's text: its stock ending was split already, or `truncate` split all of it.
+    pieces = PIECE.findall(text[:at]) if at else []
+    pieces += tail
+    return pieces
+
+
+def known_tail(text: str, at: int, pieces: Sequence[str]) -> None:
+    """Note that `text[at:]` splits into `pieces` on its own (a stock ending): the next split of `text` runs the
+    pattern over `text[:at]` only. Ignored where `at` is no piece boundary whatever follows."""
+    if 0 < at < len(text) and not text[at - 1].isspace() and not (_word(text[at - 1]) and _word(text[at])):
+        _known[0] = (text, at, pieces)
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 # ASCII bytes by the class the token pattern sees: w(ord), s(pace), p(unctuation)
 CLASSES = bytes(ord("w") if chr(i).isalnum() or chr(i) == "_" else ord("s") if chr(i).isspace() else ord("p")
                 for i in range(128)) + b"p" * 128
 _last_counted: list[tuple[str, int]] = [("", 0)]  # a reply's text is counted for its limit, then for usage
-_last_split: list[tuple[str, list[str]]] = [("", [])]  # the pieces of the text `truncate` gave back last
+# A text whose pieces from position `at` on are known: (text, at, those pieces); at 0, all of them.
+_known: list[tuple[str, int, Sequence[str]]] = [("", 0, ())]
 
 
 def count(text: str) -> int:
@@ -44,7 +60,7 @@ def count(text: str) -> int:
         found = (kinds.count(b"sw") + kinds.count(b"pw") + (kinds[0] == 119)  # words; 119: "w"
                  + kinds.count(b"p") + (kinds[-1] == 115))  # punctuation, trailing space (115: "s")
     else:
-        found = len(PIECE.findall(text))
+        found = len(split(text))
     _last_counted[0] = (text, found)
     return found
 
@@ -77,7 +93,7 @@ def truncate(text: str, limit: int) -> tuple[str, bool]:
     """
     if text.isascii() and count(text) <= limit:  # counted without building pieces
         return text, False
-    pieces = PIECE.findall(text)
+    pieces = split(text)
     if len(pieces) > limit:
         del pieces[limit:]
         text = "".join(pieces)
@@ -85,7 +101,7 @@ def truncate(text: str, limit: int) -> tuple[str, bool]:
     else:
         cut = False
     _last_counted[0] = (text, len(pieces))
-    _last_split[0] = (text, pieces)
+    _known[0] = (text, 0, pieces)
     return text, cut
 
 

@@ -122,11 +122,20 @@ def _text(conv: Conversation, variant: str, index: int) -> str:
                      f"({', '.join(_describe_media(u) for u in message.images)}).")
     if message and message.audio:
         parts.append(f"I received {len(message.audio)} audio clip{'s' if len(message.audio) > 1 else ''}.")
-    if not conv.extra.get(BRIEF):
-        start = _hash_int(variant) % len(SENTENCES)
-        parts.append(SENTENCES[start])
-        parts.append(SENTENCES[(start + 1) % len(SENTENCES)])
-    return " ".join(parts)
+    if conv.extra.get(BRIEF):
+        return " ".join(parts)
+    ending, pieces = _ending(_hash_int(variant) % len(SENTENCES))
+    head = " ".join(parts)
+    text = head + ending
+    tokens.known_tail(text, len(head), pieces)  # a stream or a limit splits the text: the quoted part only
+    return text
+
+
+@lru_cache(maxsize=len(SENTENCES))
+def _ending(start: int) -> tuple[str, tuple[str, ...]]:
+    """Two stock sentences from `start` on, after a space, and their pieces."""
+    ending = " " + SENTENCES[start] + " " + SENTENCES[(start + 1) % len(SENTENCES)]
+    return ending, tuple(tokens.split(ending))
 
 
 def _apply_limits(conv: Conversation, candidate: Candidate) -> None:
