@@ -24,6 +24,7 @@ from mockserver.core.services import Services
 from mockserver.dialects import conversations
 from mockserver.dialects import anthropic as messages
 from mockserver.dialects.openai_chat import CHAT, completion_body, stream_frames
+from mockserver.dialects.openai_responses_events import _padding
 from mockserver.settings import Settings
 from mockserver.spec import Spec
 from mockserver.state import State
@@ -279,6 +280,10 @@ def test_a_responses_stream_is_what_the_sdk_assembles_into_the_response(services
     obfuscated = (extra.get("stream_options") or {}).get("include_obfuscation") is not False
     fields = ["type", "sequence_number", "item_id", "output_index", "content_index", "delta", "logprobs"]
     assert all(list(e) == fields + ["obfuscation"] * obfuscated for e in deltas)
+    for e in deltas:  # padding that evens delta sizes out to 16, the same as `add` writes for other deltas
+        if obfuscated:
+            assert (len(e["delta"]) + len(e["obfuscation"])) % 16 == 0
+            assert e["obfuscation"] == _padding(f"{e['type']}:{e['sequence_number']}:{e['delta']}", len(e["delta"]))
     client = openai.OpenAI(api_key="sk-x", base_url="http://mock/v1", http_client=sdk_transport(frames))
     with client.responses.stream(model="gpt-4.1", input="x") as stream:
         typed = list(stream)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from binascii import hexlify
 from typing import Any
 
 import orjson
@@ -31,20 +32,21 @@ class _Events:
         self.frames.append(sse_frame(data, event=kind))
 
     def text_deltas(self, kind: str, at: dict, pieces: list[str]) -> None:
-        """`kind` events of text pieces without logprobs, as `add` writes them: the JSON around each piece, its
-        sequence number and its padding is serialised once."""
-        head = b"event: " + kind.encode() + b'\ndata: {"type":' + orjson.dumps(kind) + b',"sequence_number":'
-        middle = b"," + orjson.dumps(at)[1:-1] + b',"delta":'
+        """`kind` events of text pieces without logprobs, as `add` writes them: a template per stream, filled with
+        each frame's number, piece and padding."""
+        template = (b"event: " + kind.encode() + b'\ndata: {"type":' + orjson.dumps(kind) + b',"sequence_number":'
+                    ).replace(b"%", b"%%") + b"%d," + orjson.dumps(at)[1:-1].replace(b"%", b"%%") + b',"delta":%b'
         frames, dumps = self.frames, orjson.dumps
         if not self.obfuscate:
-            for piece in pieces:
-                frames.append(b"%b%d%b%b,\"logprobs\":[]}\n\n" % (head, len(frames), middle, dumps(piece)))
+            template += b',"logprobs":[]}\n\n'
+            frames += [template % (number, dumps(piece)) for number, piece in enumerate(pieces, len(frames))]
             return
-        for piece in pieces:
-            number = len(frames)
-            padding = _padding(f"{kind}:{number}:{piece}", len(piece)).encode()
-            frames.append(b'%b%d%b%b,"logprobs":[],"obfuscation":"%b"}\n\n'
-                          % (head, number, middle, dumps(piece), padding))
+        template += b',"logprobs":[],"obfuscation":"%b"}\n\n'
+        hashed = hashlib.blake2b(kind.encode() + b":", digest_size=16)  # what `_padding` hashes first
+        for number, piece in enumerate(pieces, len(frames)):
+            padding = hashed.copy()
+            padding.update(f"{number}:{piece}".encode())
+            frames.append(template % (number, dumps(piece), hexlify(padding.digest())[:16 - len(piece) % 16]))
 
 
 def response_events(response: dict, chunks: dict[str, list[str]], *, obfuscate: bool = True) -> list[bytes]:
