@@ -421,9 +421,7 @@ def stream_frames(ctx: RequestContext, reply: Reply, conv: Conversation) -> list
     if len(per_choice) == 1:
         frames = per_choice[0]
     else:  # step by step: every choice's first delta, then every choice's second, ...
-        frames = []
-        for step in range(max(len(own) for own in per_choice)):
-            frames.extend(own[step] for own in per_choice if step < len(own))
+        frames = [own[step] for step in range(max(map(len, per_choice))) for own in per_choice if step < len(own)]
     for index, candidate in enumerate(reply.candidates):
         frames.append(chunks.delta(index, {}, None, _finish(candidate, conv)))
     if include_usage:

@@ -45,12 +45,11 @@ def default_reply(conv: Conversation, *, key: str, seed: int = 0) -> Reply:
     # The prompt first: a candidate's text is then counted for its limit and for usage back to back (a hit of
     # the one-text memo in `tokens.count`), not with the prompt's texts in between.
     usage = Usage(prompt_tokens=prompt_tokens(conv))
-    if conv.n <= 1:  # the common case, without a comprehension's frame
-        candidates = [_candidate(conv, key, seed, 0)]
-    else:
-        candidates = [_candidate(conv, key, seed, index) for index in range(conv.n)]
-    for candidate in candidates:
-        usage.completion_tokens += completion_tokens(candidate)
+    candidates = []
+    for index in range(max(conv.n, 1)):
+        candidate = _candidate(conv, key, seed, index)
+        usage.completion_tokens += completion_tokens(candidate)  # while its text is the one `tokens` remembers
+        candidates.append(candidate)
     if conv.reasoning_effort is not None or conv.thinking_budget or is_reasoning_model(conv.model or ""):
         reasoning = sum(tokens.count(c.reasoning or "") for c in candidates)
         usage.reasoning_tokens = reasoning
