@@ -25,6 +25,7 @@ from mockserver.dialects import conversations
 from mockserver.dialects import anthropic as messages
 from mockserver.dialects.openai_chat import CHAT, completion_body, stream_frames
 from mockserver.dialects.openai_responses_events import _padding
+from mockserver.generate.engine import _clip
 from mockserver.settings import Settings
 from mockserver.spec import Spec
 from mockserver.state import State
@@ -309,3 +310,21 @@ def test_a_text_split_from_a_known_tail_splits_as_a_whole(text: str) -> None:
         tokens.known_tail(text, at, tuple(tokens.PIECE.findall(text[at:])))  # ignored where `at` is no boundary
         assert tokens.split(text) == tokens.PIECE.findall(text), at
         assert tokens.count(text) == len(tokens.PIECE.findall(text))
+
+
+@pytest.mark.parametrize("prompt", [LONG, "  " + LONG.replace(" ", " \t\n "), "x" * 199 + "  y", "x" * 198 + "\n\n y",
+                                    "word " * 40, "é" * 201, "a b"])
+def test_a_prompt_is_quoted_with_single_spaces_and_clipped_to_200(services: Services, prompt: str) -> None:
+    ctx = context(services, {"messages": [{"role": "user", "content": prompt}]})
+    text = CHAT.default_reply(ctx, ctx.conversation).first.text
+    single = " ".join(prompt.split())
+    quoted = single if len(single) <= 200 else single[:199] + "…"
+    assert text.startswith(f'You asked: "{quoted}". ')
+
+
+@pytest.mark.parametrize("text", ["a" * 100 + "  " + "b" * 99 + "  ", "a" * 100 + "  " + "b" * 99 + "  c", " " * 300,
+                                  " " * 150 + "x " * 60, "é" * 199 + " \u2028 " + "é" * 50, "x" * 201, "x" * 202])
+def test_clipping_reads_the_whole_text_only_when_a_prefix_cannot_decide(text: str) -> None:
+    single = " ".join(text.split())
+    for limit in (1, 2, 100, 199, 200, 201):
+        assert _clip(text, limit) == (single if len(single) <= limit else single[:limit - 1] + "…")

@@ -201,6 +201,12 @@ def _describe_media(url: str) -> str:
 
 
 def _clip(text: str, limit: int) -> str:
+    """`text` with its whitespace runs as single spaces, cut to `limit` characters (an ellipsis last)."""
+    if len(text) > limit + 1:
+        # A prefix's normal form starts the whole text's: once it runs past `limit`, the rest cannot change the clip.
+        short = " ".join(text[:limit + 1].split())
+        if len(short) > limit:
+            return short[:limit - 1] + "…"
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
