@@ -533,7 +533,8 @@ class Responses(OpenAI):
         return parse(ctx)
 
     def default_reply(self, ctx: RequestContext, conv: Conversation) -> Reply:
-        return default_reply(conv, key=reply_key(ctx), seed=ctx.seed)
+        key = (conv.extra.get(EXTRA) or {}).get("key") or reply_key(ctx)  # `parse` worked it out already
+        return default_reply(conv, key=key, seed=ctx.seed)
 
     async def finish_reply(self, ctx: RequestContext, reply: Reply, conv: Conversation) -> None:
         spend_budget_on_reasoning_first(reply, conv.max_tokens)
