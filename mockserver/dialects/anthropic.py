@@ -7,8 +7,6 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-import os
-
 import orjson
 
 from ..core import tokens
@@ -361,7 +359,7 @@ class Anthropic(Dialect):
         return "anthropic-version" in headers or "x-api-key" in headers
 
     def new_request_id(self) -> str:
-        return "req_" + os.urandom(12).hex()
+        return "req_" + tokens.fresh_hex(12)
 
     def error_body(self, error: MockError, request_id: str) -> Any:
         kind = error.kind or ERROR_TYPES.get(error.status, "api_error" if error.status >= 500 else
