@@ -76,7 +76,7 @@ def build(files: list[tuple[str, Path]]) -> Starlette:
 if __name__ == "__main__":
     port = int(sys.argv[1])
     files = [(path, Path(file)) for path, _, file in (arg.partition("=") for arg in sys.argv[2:])]
-    # The same call as `mockserver serve` (mockserver/cli.py): loop and http left to "auto" in both.
+    # The same call as `mockserver serve` (mockserver/cli.py): the same loop and the same HTTP protocol class.
     from mockserver.cli import UVICORN_OPTIONS
 
     uvicorn.run(build(files), host="127.0.0.1", port=port, **UVICORN_OPTIONS)

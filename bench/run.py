@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from typing import TypeVar
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
@@ -47,6 +48,7 @@ import sse
 import tools
 
 ROOT = tools.ROOT
+T = TypeVar("T")
 RESULTS = ROOT / "bench" / "results"
 SERVERS = ["mock", "bare", "steady", "aimock"]
 WORKLOADS = {
@@ -67,6 +69,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=8, help="measured seconds per server and workload (8)")
     parser.add_argument("--warmup", type=float, default=2, help="warm-up seconds before each measurement (2)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds per server for plain requests and streams, order alternating; the median "
+                             "round is reported (3)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (32)")
     parser.add_argument("--only", default=",".join(WORKLOADS), help="workloads, comma-separated (all)")
     parser.add_argument("--servers", default=",".join(SERVERS), help="servers, comma-separated (all)")
@@ -200,46 +205,72 @@ class Bench:
     # workloads --------------------------------------------------------------------------------------------
 
     def measure_requests(self, workload: str) -> None:
-        """requests/s and latency of each server on one request shape."""
+        """requests/s and latency of each server on one request shape (the median of alternating rounds)."""
         shape = WORKLOADS[workload][0]
-        rows = {}
+        rows: dict[str, dict] = {}
+        names = []
         for name in self._targets(workload):
-            server = self.servers[name]
-            problem = probe(server.url, shape)
+            problem = probe(self.servers[name].url, shape)
             if problem:
                 rows[name] = {"skipped": problem}
-                continue
-            run = self._plain_runner()
-            if self.args.warmup:
-                run(server.url, shape, self.args.warmup, self.args.connections)
-            result = run(server.url, shape, self.args.seconds, self.args.connections)
-            rows[name] = result.as_dict() | {"loadavg": os.getloadavg()[0]}
+            else:
+                names.append(name)
+        run = self._plain_runner()
+
+        def measure(name: str, warm: bool) -> load.LoadResult:
+            url = self.servers[name].url
+            if warm and self.args.warmup:
+                run(url, shape, self.args.warmup, self.args.connections)
+            result = run(url, shape, self.args.seconds, self.args.connections)
             print(f"bench: {workload:<10} {name:<7} {result.rps:10,.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
                   f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}", file=sys.stderr)
+            return result
+
+        for name, results in self._rounds(names, measure).items():
+            middle = median_of(results, lambda r: r.rps)
+            rows[name] = middle.as_dict() | {"rounds_rps": [round(r.rps) for r in results],
+                                             "loadavg": os.getloadavg()[0]}
         self._ratios(rows, "rps")
         self.results[workload] = {"shape": {"method": shape.method, "path": shape.path},
                                   "generator": self.generator, "connections": self.args.connections,
-                                  "seconds": self.args.seconds, "servers": rows}
+                                  "seconds": self.args.seconds, "rounds": self.args.rounds, "servers": rows}
 
     def measure_streams(self) -> None:
-        """SSE frames/s of unpaced 64-chunk streams."""
+        """SSE frames/s of unpaced 64-chunk streams (the median of alternating rounds)."""
         shape = WORKLOADS["stream"][0]
-        rows = {}
+        rows: dict[str, dict] = {}
         concurrency = self.args.stream_concurrency
-        for name in self._targets("stream"):
+
+        def measure(name: str, warm: bool) -> sse.StreamThroughput:
             url = self.servers[name].url
-            if self.args.warmup:
+            if warm and self.args.warmup:
                 sse.stream_throughput(url, shape, self.args.warmup, concurrency)
             result = sse.stream_throughput(url, shape, self.args.seconds, concurrency)
-            if result.streams == 0:
-                rows[name] = {"skipped": f"no stream completed ({result.errors} errors)"}
-                continue
-            rows[name] = result.as_dict() | {"loadavg": os.getloadavg()[0]}
             print(f"bench: stream     {name:<7} {result.frames_per_s:10,.0f} frames/s  "
                   f"{result.content_frames_per_stream:.0f} content chunks a stream  errors {result.errors}",
                   file=sys.stderr)
+            return result
+
+        for name, results in self._rounds(self._targets("stream"), measure).items():
+            finished = [r for r in results if r.streams]
+            if not finished:
+                rows[name] = {"skipped": f"no stream completed ({sum(r.errors for r in results)} errors)"}
+                continue
+            middle = median_of(finished, lambda r: r.frames_per_s)
+            rows[name] = middle.as_dict() | {"rounds_frames_per_s": [round(r.frames_per_s) for r in finished],
+                                             "loadavg": os.getloadavg()[0]}
         self._ratios(rows, "frames_per_s")
-        self.results["stream"] = {"concurrency": concurrency, "seconds": self.args.seconds, "servers": rows}
+        self.results["stream"] = {"concurrency": concurrency, "seconds": self.args.seconds,
+                                  "rounds": self.args.rounds, "servers": rows}
+
+    def _rounds(self, names: list[str], measure: Callable[[str, bool], T]) -> dict[str, list[T]]:
+        """`measure` each server `--rounds` times, the order reversed every round, so drifts in the machine's
+        load fall on every server alike; the first round warms each server up."""
+        results: dict[str, list[T]] = {name: [] for name in names}
+        for index in range(max(1, self.args.rounds)):
+            for name in names if index % 2 == 0 else names[::-1]:
+                results[name].append(measure(name, index == 0))
+        return results
 
     def measure_paced(self) -> None:
         """Schedule error of many concurrent paced streams: the mock (a scenario paces it) and bare (exact timer)."""
@@ -333,6 +364,11 @@ class Bench:
                 "wrk": self.wrk.version, "peers": {k: v.version for k, v in self.peers.items() if v.argv},
                 "args": {k: v if isinstance(v, (int, float, str, list)) or v is None else str(v)
                          for k, v in vars(self.args).items()}, "notes": self.notes, "servers": self.started}
+
+
+def median_of(results: list[T], key: Callable[[T], float]) -> T:
+    """The middle result by `key` (the lower middle of an even count)."""
+    return sorted(results, key=key)[(len(results) - 1) // 2]
 
 
 def probe(url: str, shape: shapes.Shape) -> str | None:

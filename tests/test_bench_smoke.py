@@ -29,7 +29,7 @@ def test_bench_runs_every_workload_and_stops_its_servers(tmp_path: Path) -> None
     out = tmp_path / "bench.json"
     run = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--servers", "mock,bare", "--load", "python", "--no-install",
-         "--seconds", "0.5", "--warmup", "0", "--connections", "4", "--paced-streams", "20", "--paced-tokens", "5",
+         "--seconds", "0.5", "--rounds", "2", "--warmup", "0", "--connections", "4", "--paced-streams", "20", "--paced-tokens", "5",
          "--tokens-per-second", "50", "--memory-warmup", "40", "--memory-requests", "80", "--startup-runs", "1",
          "--json", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -42,10 +42,12 @@ def test_bench_runs_every_workload_and_stops_its_servers(tmp_path: Path) -> None
             row = results[workload]["servers"][server]
             assert row["requests"] > 0 and row["rps"] > 0 and row["errors"] == 0, (workload, server, row)
             assert row["p99_ms"] >= row["p50_ms"] > 0
+            assert len(row["rounds_rps"]) == 2 and round(row["rps"]) == min(row["rounds_rps"])  # the lower middle
         assert results[workload]["servers"]["bare"]["vs_bare"] == 1
     for server in ("mock", "bare"):
         stream = results["stream"]["servers"][server]
         assert stream["frames"] > 0 and stream["content_frames_per_stream"] == 64, stream
+        assert len(stream["rounds_frames_per_s"]) == 2
         paced = results["paced"]["servers"][server]
         assert paced["completed"] == 20 and paced["chunks_per_stream"] == 5, paced
     memory = results["memory"]["servers"]["mock"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import random
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -16,6 +18,8 @@ ALPHABET = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 BASE62 = bytes(ALPHABET[i % 62] for i in range(256))  # byte -> character (a slight bias is harmless for ids)
 # The vocabulary of the embedding and legacy completion models (cl100k_base, special tokens included).
 MAX_TOKEN_ID = 100276
+_ids = random.Random()  # its own generator: seeding the global one does not repeat ids
+os.register_at_fork(after_in_child=_ids.seed)  # a forked worker must not repeat its parent's ids
 
 
 def split(text: str) -> list[str]:
@@ -115,6 +119,12 @@ def fragments(text: str, size: int) -> list[str]:
 def stable_id(*parts: Any, length: int = 24) -> str:
     """A deterministic base62 id from its parts (up to 64 characters)."""
     return base62(hashlib.blake2b(repr(parts).encode(), digest_size=max(16, min(length, 64))).digest(), length)
+
+
+def fresh_hex(size: int) -> str:
+    """`size` random bytes as hex, for ids that only need to be unique (no system call, unlike `os.urandom`)."""
+    return f"{_ids.getrandbits(size * 8):0{size * 2}x}"
+
 
 
 def base62(digest: bytes, length: int) -> str:

@@ -6,8 +6,6 @@ import base64
 import hashlib
 from typing import Any
 
-import os
-
 import orjson
 
 from ..core import tokens
@@ -375,7 +373,7 @@ class Anthropic(Dialect):
         return "anthropic-version" in headers or "x-api-key" in headers
 
     def new_request_id(self) -> str:
-        return "req_" + os.urandom(12).hex()
+        return "req_" + tokens.fresh_hex(12)
 
     def error_body(self, error: MockError, request_id: str) -> Any:
         kind = error.kind or ERROR_TYPES.get(error.status, "api_error" if error.status >= 500 else

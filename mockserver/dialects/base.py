@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..core import tokens
 from ..core.answers import JsonAnswer, sse_frame
 from ..core.errors import MockError
 
@@ -49,7 +49,7 @@ class Dialect:
 
     def new_request_id(self) -> str:
         """A fresh request id, in the provider's format."""
-        return "req_" + os.urandom(16).hex()
+        return "req_" + tokens.fresh_hex(16)
 
     def request_id_headers(self, request_id: str) -> dict[str, str]:
         """The headers an SDK reads the request id from."""

@@ -145,16 +145,17 @@ class Pipeline:
 
     def _record(self, ctx: RequestContext, answer: Answer, label: str, elapsed: float, started: float) -> None:
         decision = ctx.decision
-        key = ctx.api_key if ctx.api_key is not None else extract_key(ctx.headers, ctx.scope.get("query_string", b""))
-        entry = JournalEntry(
-            method=ctx.method, path=ctx.path, query_string=ctx.scope.get("query_string", b""),
-            operation=ctx.operation.operation_id if ctx.operation else None, headers=ctx.headers,
-            raw_body=ctx.raw_body, form=ctx.body if ctx.files or (ctx.body is not None and ctx.raw_body[:1] not in
-                                                                 (b"{", b"[")) else None,
-            status=answer.status_code, answered_by=label, elapsed_ms=elapsed, request_id=ctx.request_id,
-            scenario=decision.scenario if decision else None, skipped=decision.skipped if decision else None,
-            misses=decision.misses if decision else None, proxy=decision.proxy if decision else None,
-            test_id=request_test_id(ctx.headers, key), answer=answer, started=started, plan=ctx.stream_plan)
+        query_string = ctx.scope.get("query_string", b"")
+        key = ctx.api_key if ctx.api_key is not None else extract_key(ctx.headers, query_string)
+        body = ctx.body
+        form = body if body is not None and (ctx.files or ctx.raw_body[:1] not in (b"{", b"[")) else None
+        operation = ctx.operation
+        # Positional: this runs for every request, and matching 19 keyword arguments is not free.
+        entry = JournalEntry(ctx.method, ctx.path, query_string, operation.operation_id if operation else None,
+                             ctx.headers, ctx.raw_body, form, answer.status_code, label, elapsed, ctx.request_id,
+                             decision and decision.scenario, decision and decision.skipped,
+                             decision and decision.misses, decision and decision.proxy,
+                             request_test_id(ctx.headers, key), answer, started, ctx.stream_plan)
         self.journal.record(entry)
         if entry.tape is not None:  # a paced stream: note each frame's send time as it goes
             answer.frames = follow(answer.frames, entry, self.journal)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import MockError
@@ -27,7 +27,7 @@ class Decision:
     example: "Example | None" = None
     status: int | None = None           # Prefer: code=N with no documented example
     error: MockError | None = None      # answer with this error (a scenario's rate limit)
-    headers: dict[str, str] = field(default_factory=dict)  # added to whatever answers (rate-limit headers)
+    headers: dict[str, str] | None = None  # added to whatever answers (rate-limit headers)
     scenario: dict[str, Any] | None = None  # the journal's account: name, why, key (redacted), step, outcome
     scenario_key: str = ""              # the key the scenario's position is kept by (as is)
     misses: Any = None                  # nearest scenarios that did not match (built when the journal is read)
@@ -97,5 +97,6 @@ async def select(ctx: "RequestContext", answers_itself: bool) -> Decision:
     if looked is not None:  # scenarios looked: keep their account (a pass, a rate limit let through, misses)
         decision.scenario, decision.misses, decision.skipped = looked.scenario, looked.misses, looked.skipped
         decision.considered = looked.considered
-        decision.headers.update(looked.headers)
+        if looked.headers:
+            decision.headers = {**(decision.headers or {}), **looked.headers}
     return decision

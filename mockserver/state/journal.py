@@ -123,7 +123,7 @@ class JournalEntry:
                  "status", "answered_by", "elapsed_ms", "request_id", "scenario", "skipped", "misses", "proxy",
                  "test_id", "_json", "answer", "tape")
 
-    def __init__(self, *, method: str, path: str, query_string: bytes, operation: str | None,
+    def __init__(self, method: str, path: str, query_string: bytes, operation: str | None,
                  headers: dict[str, str], raw_body: bytes, form: Any, status: int, answered_by: str,
                  elapsed_ms: float, request_id: str, scenario: dict | None = None, skipped: dict | None = None,
                  misses: Any = None, proxy: dict | None = None, test_id: str | None = None, answer: Any = None,

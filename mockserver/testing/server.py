@@ -25,6 +25,7 @@ def start_in_thread(**settings: Any) -> tuple[str, "MockServer", Callable[[], No
     import uvicorn
 
     from ..app import MockServer
+    from ..cli import UVICORN_OPTIONS
     from ..settings import Settings
 
     spec = settings.pop("spec", None)
@@ -34,7 +35,8 @@ def start_in_thread(**settings: Any) -> tuple[str, "MockServer", Callable[[], No
     port = sock.getsockname()[1]
     mock = MockServer(Settings(port=port, **settings), spec=spec)
     config = uvicorn.Config(mock, log_level="warning", log_config=None, access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=2)
+                            timeout_graceful_shutdown=2, http=UVICORN_OPTIONS["http"],
+                            server_header=UVICORN_OPTIONS["server_header"])
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
                               name=f"mockserver-{port}")
