@@ -2,10 +2,11 @@
 
 `python bench/icount.py [KIND ...] [--requests N] [--stages]` runs the app (no uvicorn, no sockets) under
 `valgrind --tool=callgrind` twice, once with N requests after a warm-up and once without, and prints the
-difference divided by N. KIND is chat, messages, embeddings or stream (bench/shapes.py; bodies vary per
-request). `--stages` prices the chat pipeline cut after each stage (route, validate, select, parse, reply,
-render): the difference between two lines is what that stage costs. `--profile` prints the Python calls one
-request makes (cProfile, no valgrind). Used while optimising; `make bench` measures what users see.
+difference divided by N. KIND is chat, messages, embeddings, stream, messages-stream or responses-stream
+(bench/shapes.py; bodies vary per request). `--stages` prices the chat pipeline cut after each stage (route,
+validate, select, parse, reply, render): the difference between two lines is what that stage costs. `--profile`
+prints the Python calls one request makes (cProfile, no valgrind). Used while optimising; `make bench` measures
+what users see.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import shapes  # noqa: E402
 
-KINDS = {"chat": shapes.CHAT, "messages": shapes.MESSAGES, "embeddings": shapes.EMBEDDINGS, "stream": shapes.STREAM}
+KINDS = {"chat": shapes.CHAT, "messages": shapes.MESSAGES, "embeddings": shapes.EMBEDDINGS, "stream": shapes.STREAM,
+         "messages-stream": shapes.MESSAGES_STREAM, "responses-stream": shapes.RESPONSES_STREAM}
 STAGES = ("route", "validate", "select", "parse", "reply", "render", "full")
 WARMUP = int(os.environ.get("ICOUNT_WARMUP", 1100))  # past the journal's 1,000 entries: the steady state a long run sees
 

@@ -52,6 +52,13 @@ STREAM = _post("stream", "/v1/chat/completions", BEARER, {
     "model": "gpt-4o-mini", "stream": True, "max_tokens": STREAM_TOKENS,
     "messages": [{"role": "user", "content": f"{LONG_PROMPT} #{MARK}"}]})
 
+# The same long stream in the Messages and Responses dialects (bench/icount.py prices them; `make bench` does not).
+MESSAGES_STREAM = _post("messages-stream", "/v1/messages", ANTHROPIC, {
+    "model": "claude-sonnet-4-5", "stream": True, "max_tokens": STREAM_TOKENS,
+    "messages": [{"role": "user", "content": f"{LONG_PROMPT} #{MARK}"}]})
+RESPONSES_STREAM = _post("responses-stream", "/v1/responses", BEARER, {
+    "model": "gpt-4.1", "stream": True, "max_output_tokens": STREAM_TOKENS, "input": f"{LONG_PROMPT} #{MARK}"})
+
 PACED_MODEL = "bench-paced"
 
 

@@ -202,7 +202,8 @@ def test_scripted_chunks_and_stop_sequences_keep_their_split(services: Services)
     assert [d["tool_calls"][0]["function"]["arguments"] for d in deltas[1][1:-1]] == ["", '{"ci', 'ty":"Zürich"}']
 
 
-@pytest.mark.parametrize("text", [LONG, TRICKY, TRICKY * 3, "a  b\t\n", "  lead, trail.  ", "x…y…z", "日本語のテキスト、です。"])
+@pytest.mark.parametrize("text", [LONG, TRICKY, TRICKY * 3, "a  b\t\n", "  lead, trail.  ", "x…y…z",
+                                  "日本語のテキスト、です。"])
 def test_a_truncated_text_splits_and_counts_as_fresh_text_does(text: str) -> None:
     for limit in range(0, len(tokens.PIECE.findall(text)) + 2):
         cut, was_cut = tokens.truncate(text, limit)
@@ -252,7 +253,8 @@ def test_a_messages_stream_is_what_the_sdk_assembles_into_the_message(services: 
     assert all(list(e) == ["type", "index", "delta"] and list(e["delta"])[0] == "type" for e in deltas)
     assert all(e["delta"]["text"] for e in deltas if "text" in e["delta"])  # no empty text delta
     client = anthropic.Anthropic(api_key="sk-x", base_url="http://mock", http_client=sdk_transport(frames))
-    with client.messages.stream(model="mock-model", max_tokens=64, messages=[{"role": "user", "content": "x"}]) as stream:
+    with client.messages.stream(model="mock-model", max_tokens=64,
+                                messages=[{"role": "user", "content": "x"}]) as stream:
         final = stream.get_final_message()
     want = messages.message(reply, conv)
     assert final.model_dump(mode="json", exclude={"usage", "container", "context_management"}, exclude_none=True) \
@@ -304,7 +306,8 @@ def without_none(value: object) -> object:
     return value
 
 
-@pytest.mark.parametrize("text", [TRICKY, "word word", "a.b", "x_y z", "é ü", "end  ", "(Answer 2.) You asked: \"hi\"."])
+@pytest.mark.parametrize("text", [TRICKY, "word word", "a.b", "x_y z", "é ü", "end  ",
+                                  "(Answer 2.) You asked: \"hi\"."])
 def test_a_text_split_from_a_known_tail_splits_as_a_whole(text: str) -> None:
     for at in range(len(text) + 1):
         tokens.known_tail(text, at, tuple(tokens.PIECE.findall(text[at:])))  # ignored where `at` is no boundary
