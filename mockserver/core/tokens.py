@@ -35,13 +35,10 @@ def split(text: str) -> list[str]:
 
 def known_tail(text: str, at: int, pieces: Sequence[str]) -> None:
     """Note that `text[at:]` splits into `pieces` on its own (a stock ending): the next split of `text` runs the
-    pattern over `text[:at]` only. Ignored where `at` is no piece boundary whatever follows."""
-    if 0 < at < len(text) and not text[at - 1].isspace() and not (_word(text[at - 1]) and _word(text[at])):
+    pattern over `text[:at]` only. Taken where the tail starts with whitespace the head does not end with (a
+    piece boundary whatever the rest holds), ignored elsewhere."""
+    if 0 < at < len(text) and text[at].isspace() and not text[at - 1].isspace():
         _known[0] = (text, at, pieces)
-
-
-def _word(char: str) -> bool:
-    return char.isalnum() or char == "_"
 
 
 # ASCII bytes by the class the token pattern sees: w(ord), s(pace), p(unctuation)

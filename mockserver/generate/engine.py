@@ -27,6 +27,9 @@ SENTENCES = [
     "Long answers stop at the token limit you set, and the reply says it was cut short.",
     "Stop sequences end the text early, exactly where they first appear.",
 ]
+# Two stock sentences from each start on, after a space, with their pieces: every default reply ends so.
+ENDINGS = [(ending, tuple(tokens.split(ending)))
+           for ending in (f" {SENTENCES[i]} {SENTENCES[(i + 1) % len(SENTENCES)]}" for i in range(len(SENTENCES)))]
 BRIEF = "brief"  # `conv.extra[BRIEF]`: answer in one short sentence (legacy completions, 16 tokens by default)
 MESSAGE_OVERHEAD = 3
 IMAGE_TOKENS = 85
@@ -45,11 +48,15 @@ def default_reply(conv: Conversation, *, key: str, seed: int = 0) -> Reply:
     # The prompt first: a candidate's text is then counted for its limit and for usage back to back (a hit of
     # the one-text memo in `tokens.count`), not with the prompt's texts in between.
     usage = Usage(prompt_tokens=prompt_tokens(conv))
-    candidates = []
-    for index in range(max(conv.n, 1)):
-        candidate = _candidate(conv, key, seed, index)
-        usage.completion_tokens += completion_tokens(candidate)  # while its text is the one `tokens` remembers
-        candidates.append(candidate)
+    if conv.n <= 1:  # the common case, without a loop
+        candidates = [_candidate(conv, key, seed, 0)]
+        usage.completion_tokens = completion_tokens(candidates[0])
+    else:
+        candidates = []
+        for index in range(conv.n):
+            candidate = _candidate(conv, key, seed, index)
+            usage.completion_tokens += completion_tokens(candidate)  # while its text is the one `tokens` remembers
+            candidates.append(candidate)
     if conv.reasoning_effort is not None or conv.thinking_budget or is_reasoning_model(conv.model or ""):
         reasoning = sum(tokens.count(c.reasoning or "") for c in candidates)
         usage.reasoning_tokens = reasoning
@@ -123,18 +130,11 @@ def _text(conv: Conversation, variant: str, index: int) -> str:
         parts.append(f"I received {len(message.audio)} audio clip{'s' if len(message.audio) > 1 else ''}.")
     if conv.extra.get(BRIEF):
         return " ".join(parts)
-    ending, pieces = _ending(_hash_int(variant) % len(SENTENCES))
+    ending, pieces = ENDINGS[_hash_int(variant) % len(ENDINGS)]
     head = " ".join(parts)
     text = head + ending
     tokens.known_tail(text, len(head), pieces)  # a stream or a limit splits the text: the quoted part only
     return text
-
-
-@lru_cache(maxsize=len(SENTENCES))
-def _ending(start: int) -> tuple[str, tuple[str, ...]]:
-    """Two stock sentences from `start` on, after a space, and their pieces."""
-    ending = " " + SENTENCES[start] + " " + SENTENCES[(start + 1) % len(SENTENCES)]
-    return ending, tuple(tokens.split(ending))
 
 
 def _apply_limits(conv: Conversation, candidate: Candidate) -> None:
