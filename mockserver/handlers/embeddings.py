@@ -63,6 +63,12 @@ def count_tokens(item: str | list[int], index: int, many: bool) -> int:
     return used
 
 
+def vectors_answer(body: dict) -> Answer:
+    """A JSON answer whose float32 arrays print each component as the shortest decimal that reads back as it
+    (`0.0023064255`, as the real APIs print them), not as a float64's 17 digits."""
+    return Answer(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type=JsonAnswer.media_type)
+
+
 async def create(ctx: RequestContext) -> Answer:
     """POST embeddings: one entry per input, in input order."""
     body = ctx.body
@@ -76,8 +82,7 @@ async def create(ctx: RequestContext) -> Answer:
     else:
         vectors = await run_in_threadpool(lambda: [embed_array(item, dims, space=space) for item in items])
     as_base64 = body.get("encoding_format") == "base64"
-    # float32 components widened to float64 print exactly as the Python floats of the same values would
-    data = [{"object": "embedding", "index": i, "embedding": to_base64(v) if as_base64 else v.astype("float64")}
+    data = [{"object": "embedding", "index": i, "embedding": to_base64(v) if as_base64 else v}
             for i, v in enumerate(vectors)]
-    body = {"object": "list", "data": data, "model": model, "usage": {"prompt_tokens": used, "total_tokens": used}}
-    return Answer(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type=JsonAnswer.media_type)
+    return vectors_answer({"object": "list", "data": data, "model": model,
+                           "usage": {"prompt_tokens": used, "total_tokens": used}})
