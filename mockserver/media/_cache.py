@@ -64,6 +64,74 @@ class ByteCache:
             self.bytes = 0
 
 
+class TableCache:
+    """Values in tables (say one per model and length), bounded together by the bytes they hold; thread-safe.
+
+    Built for many small hits per call: a hit is one dict lookup and a use mark, with no reordering. Past the
+    bound the least recently used entries go, down to three quarters of it.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._tables: dict[Any, dict[Any, list]] = {}  # table -> key -> [value, size, last use]
+        self._clock = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return sum(map(len, list(self._tables.values())))
+
+    def get_many(self, table: Any, keys: list[Any]) -> list[Any]:
+        """Each key's value in `table`, or None; the values found become the most recently used."""
+        self._clock = now = self._clock + 1
+        entries = self._tables.get(table)
+        if entries is None:
+            return [None] * len(keys)
+        found = []
+        for key in keys:
+            entry = entries.get(key)  # no lock: each dict call is atomic, and a hit is the common case
+            if entry is None:
+                found.append(None)
+            else:
+                entry[2] = now
+                found.append(entry[0])
+        return found
+
+    def put(self, table: Any, key: Any, value: Any) -> None:
+        """Keep `value` unless its entry alone is larger than the bound; past the bound, drop the oldest."""
+        size = sys.getsizeof(value) + sys.getsizeof(key) + ENTRY_OVERHEAD
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            entries = self._tables.setdefault(table, {})
+            old = entries.get(key)
+            if old is not None:
+                self.bytes -= old[1]
+            self._clock = now = self._clock + 1
+            entries[key] = [value, size, now]
+            self.bytes += size
+            if self.bytes > self.max_bytes:
+                self._drop_oldest(self.max_bytes * 3 // 4)
+
+    def _drop_oldest(self, keep: int) -> None:
+        """Drop the least recently used entries until at most `keep` bytes are held (the lock is held)."""
+        aged = sorted(((entry[2], table, key) for table, entries in self._tables.items() for key, entry in
+                       entries.items()), key=lambda item: item[0])
+        for _, table, key in aged:
+            if self.bytes <= keep:
+                break
+            entries = self._tables[table]
+            self.bytes -= entries.pop(key)[1]
+            if not entries:
+                del self._tables[table]
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._tables.clear()
+            self.bytes = 0
+
+
 def byte_cache(max_bytes: int) -> Callable[[F], F]:
     """`functools.lru_cache` for functions of hashable arguments, bounded by the bytes held instead of a count."""
 
