@@ -12,10 +12,9 @@ from ..core.answers import Answer, JsonAnswer
 from ..core.context import RequestContext
 from ..core.errors import MockError
 from ..generate import models_catalog
-from ..media.embeddings import embed_array, to_base64
+from ..media.embeddings import MAX_DIMENSIONS, embed_array, to_base64
 
 DEFAULT_DIMENSIONS = 1536
-MAX_DIMENSIONS = 4096
 MAX_INPUT_TOKENS = 8192
 FIXED_DIMENSION_MODELS = ("text-embedding-ada-002",)
 INLINE_WORK = 16_384  # input characters (or token ids) embedded on the event loop; a larger batch goes to a thread

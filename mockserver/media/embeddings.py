@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import math
 import re
 import sys
+import zlib
 from array import array
 from collections import Counter
 from collections.abc import Sequence
 
-from ._cache import TableCache
 from ._lazy import lazy_import
 
 np = lazy_import("numpy")
@@ -19,8 +20,10 @@ np = lazy_import("numpy")
 WORD = re.compile(r"\w+", re.UNICODE)
 # For ASCII text: word characters lower-cased, any other a space, so splitting finds what WORD finds
 ASCII_WORDS = bytes(ord(chr(c).lower()) if chr(c).isalnum() or c == 95 else 32 for c in range(256))
-DIRECTION_CACHE_BYTES = 16 * 1024 * 1024  # features recur (words of a corpus): their directions are kept
-_directions = TableCache(DIRECTION_CACHE_BYTES)  # one table per (model, seed) space and length
+# A feature's direction is a window of one fixed table of random components, starting at one of 2**POOL_BITS
+# places that a hash of (space, feature) picks: a 16 MiB table made once, then no per-feature work or cache.
+POOL_BITS = 22
+MAX_DIMENSIONS = 4096  # the longest window, so the longest vector
 # While a text's total feature weight stays at most this, every partial sum of its float32 products (odd whole
 # numbers up to 255 in size, times a weight) is a whole number below 2**24: float32 adds them exactly.
 FLOAT32_EXACT_WEIGHT = 2**24 // 255
@@ -49,26 +52,25 @@ def _ones_row(n: int) -> "np.ndarray":
     return _ones[:n]
 
 
-def _direction(prefix: bytes, feature: bytes, dims: int) -> bytes:
-    """A feature's fixed random direction: one pseudo-random byte b per component, kept as float32 2b - 255."""
-    found = np.frombuffer(hashlib.shake_256(prefix + feature).digest(dims), dtype=np.uint8)
-    return (found * np.float32(2) - np.float32(255)).tobytes()
+@functools.cache
+def _table() -> "np.ndarray":
+    """The random components: 2b - 255 for each byte b of a fixed shake_256 stream, as float32 (the same
+    everywhere, so a vector is too)."""
+    raw = hashlib.shake_256(b"mockserver embedding directions").digest((1 << POOL_BITS) + MAX_DIMENSIONS - 1)
+    return np.frombuffer(raw, dtype=np.uint8) * np.float32(2) - np.float32(255)
 
 
-def _directions_of(names: list[bytes], dims: int, space: str) -> list[bytes]:
-    """The direction of each feature, from the cache or made (and kept)."""
-    table = (space, dims)
-    found = _directions.get_many(table, names)
-    if None in found:
-        prefix, made = f"{space}\x1f".encode(), {}
-        for i, direction in enumerate(found):
-            if direction is None:
-                name = names[i]
-                if name not in made:
-                    made[name] = _direction(prefix, name, dims)
-                    _directions.put(table, name, made[name])
-                found[i] = made[name]
-    return found
+@functools.lru_cache(maxsize=64)
+def _windows(dims: int) -> "np.ndarray":
+    """Every direction of length `dims`: row i is the table's components i to i + dims (a view, nothing copied)."""
+    return np.lib.stride_tricks.sliding_window_view(_table(), MAX_DIMENSIONS)[:, :dims]
+
+
+def _starts(names: list[bytes], space: str) -> "np.ndarray":
+    """Where each feature's direction starts: the top POOL_BITS bits of the CRC-32 of the space, a separator
+    and the feature."""
+    crc32, seed, shift = zlib.crc32, zlib.crc32(f"{space}\x1f".encode()), 32 - POOL_BITS
+    return np.array([crc32(name, seed) >> shift for name in names], dtype=np.intp)
 
 
 def embed(item: str | Sequence[int], dims: int, *, space: str = "") -> list[float]:
@@ -82,6 +84,8 @@ def embed_array(item: str | Sequence[int], dims: int, *, space: str = "") -> "np
     Each feature owns a fixed random direction and a vector is their weighted sum, so shared words make
     vectors closer. A shorter `dims` gives the renormalised prefix of a longer one, as the real API does.
     """
+    if dims > MAX_DIMENSIONS:
+        raise ValueError(f"at most {MAX_DIMENSIONS} dimensions, not {dims}")
     names = features(item)
     total = len(names)
     if total <= MAX_ROWS:  # a short text: a repeated feature adds its row again
@@ -90,17 +94,17 @@ def embed_array(item: str | Sequence[int], dims: int, *, space: str = "") -> "np
         counted = Counter(names)
         names = list(counted)
         weights = np.array(list(counted.values()), dtype=np.float32)
-    matrix = np.frombuffer(b"".join(_directions_of(names, dims, space)), dtype=np.float32).reshape(len(names), dims)
+    matrix = _windows(dims)[_starts(names, space)]  # one row per feature
     # Whole numbers throughout: every sum below is exact, whatever order the product adds them in.
     if total <= FLOAT32_EXACT_WEIGHT:
-        sums = np.dot(weights, matrix).astype(np.float64)
+        sums = np.dot(weights, matrix)
+        wide = sums.astype(np.float64)
     else:
-        sums = np.dot(weights.astype(np.float64), matrix.astype(np.float64))
-    # Each square is a whole number, so their sum is exact in any order while it stays below 2**53: short of one
-    # word repeated thousands of times. Summing 2b - 255 rather than b - 127.5 doubles the sums and their norm
-    # alike, which leaves every quotient as it was.
-    norm = math.sqrt(float(np.dot(sums, sums))) or 1.0
-    return (sums / norm).astype(np.float32)
+        sums = wide = np.dot(weights.astype(np.float64), matrix.astype(np.float64))
+    # Each square is a whole number, so their sum is exact in any order while it stays below 2**53 (short of one
+    # word repeated thousands of times); the scaling is one rounded float32 product per component.
+    norm = math.sqrt(float(np.dot(wide, wide))) or 1.0
+    return np.multiply(sums, np.float32(1 / norm), dtype=np.float32)
 
 
 def to_base64(vector: "Sequence[float] | np.ndarray") -> str:
