@@ -12,6 +12,7 @@ import zlib
 from array import array
 from collections import Counter
 from collections.abc import Sequence
+from itertools import repeat
 
 from ._lazy import lazy_import
 
@@ -69,8 +70,8 @@ def _windows(dims: int) -> "np.ndarray":
 def _starts(names: list[bytes], space: str) -> "np.ndarray":
     """Where each feature's direction starts: the top POOL_BITS bits of the CRC-32 of the space, a separator
     and the feature."""
-    crc32, seed, shift = zlib.crc32, zlib.crc32(f"{space}\x1f".encode()), 32 - POOL_BITS
-    return np.array([crc32(name, seed) >> shift for name in names], dtype=np.intp)
+    hashes = array("I", map(zlib.crc32, names, repeat(zlib.crc32(f"{space}\x1f".encode()))))
+    return np.frombuffer(hashes, dtype=np.uint32) >> (32 - POOL_BITS)
 
 
 def embed(item: str | Sequence[int], dims: int, *, space: str = "") -> list[float]:
