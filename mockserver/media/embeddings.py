@@ -7,7 +7,6 @@ import functools
 import hashlib
 import math
 import re
-import sys
 import zlib
 from array import array
 from collections import Counter
@@ -74,13 +73,8 @@ def _starts(names: list[bytes], space: str) -> "np.ndarray":
     return np.frombuffer(hashes, dtype=np.uint32) >> (32 - POOL_BITS)
 
 
-def embed(item: str | Sequence[int], dims: int, *, space: str = "") -> list[float]:
-    """A unit vector of length `dims` for a text or token array; `space` (model, seed) picks the geometry."""
-    return embed_array(item, dims, space=space).tolist()
-
-
 def embed_array(item: str | Sequence[int], dims: int, *, space: str = "") -> "np.ndarray":
-    """`embed` as a float32 numpy array (what the API's base64 carries; no Python float per component).
+    """A unit float32 vector of length `dims` for a text or token array; `space` (model, seed) picks the geometry.
 
     Each feature owns a fixed random direction and a vector is their weighted sum, so shared words make
     vectors closer. A shorter `dims` gives the renormalised prefix of a longer one, as the real API does.
@@ -108,17 +102,6 @@ def embed_array(item: str | Sequence[int], dims: int, *, space: str = "") -> "np
     return np.multiply(sums, np.float32(1 / norm), dtype=np.float32)
 
 
-def to_base64(vector: "Sequence[float] | np.ndarray") -> str:
+def to_base64(vector: "np.ndarray") -> str:
     """Little-endian float32 bytes of a vector, base64-encoded (`encoding_format: base64`)."""
-    if isinstance(vector, np.ndarray):
-        return base64.b64encode(vector.astype("<f4").tobytes()).decode()
-    packed = array("f", vector)
-    if sys.byteorder == "big":
-        packed.byteswap()
-    return base64.b64encode(packed.tobytes()).decode()
-
-
-def cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    """Cosine similarity of two vectors."""
-    dot = sum(x * y for x, y in zip(a, b))
-    return dot / ((math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))) or 1.0)
+    return base64.b64encode(vector.astype("<f4", copy=False).tobytes()).decode()
