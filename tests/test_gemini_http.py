@@ -12,6 +12,7 @@ import time
 
 import httpx
 import jsonschema
+import numpy as np
 import pytest
 import uvicorn
 from PIL import Image
@@ -295,6 +296,16 @@ def test_embed_content(gem: httpx.Client) -> None:
     near = sum(a * b for a, b in zip(vector, embed("The meaning of life is what?")))
     far = sum(a * b for a, b in zip(vector, embed("Bananas grow in tropical climates")))
     assert near > far
+
+
+def test_embedding_values_print_as_the_shortest_float32_decimals(gem: httpx.Client) -> None:
+    response = gem.post("/v1beta/models/gemini-embedding-001:embedContent",
+                        json={"content": {"parts": [{"text": "print me briefly"}]}})
+    texts = json.loads(response.content, parse_float=str)["embedding"]["values"]
+    assert len(texts) == 3072
+    # numpy's str of a float32 is its shortest round-tripping decimal: the value printed is that one
+    assert all(float(t) == float(str(np.float32(t))) for t in texts)
+    assert response.json()["embedding"]["values"] == [float(str(np.float32(t))) for t in texts]
 
 
 def test_batch_embed_contents(gem: httpx.Client) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 
-from mockserver.media import audio, embeddings, images, render_audio, render_image, video
+from mockserver.media import audio, images, render_audio, render_image, video
 from mockserver.media._cache import ByteCache, byte_cache, held_bytes
 
 
@@ -78,14 +78,5 @@ def test_every_media_cache_has_a_byte_bound() -> None:
     assert audio._render.cache.max_bytes == audio.RENDER_CACHE_BYTES
     assert audio._note.cache.max_bytes == audio.NOTE_CACHE_BYTES
     assert video._render.cache.max_bytes == video.RENDER_CACHE_BYTES
-    assert embeddings._directions.max_bytes == embeddings.DIRECTION_CACHE_BYTES
     render_audio("wav", 0.5, "bound")
     assert 0 < audio._render.cache.bytes <= audio.RENDER_CACHE_BYTES
-
-
-def test_cached_directions_give_the_same_vectors() -> None:
-    embeddings._directions.clear()
-    cold = embeddings.embed("the quick brown fox", 256, space="m")
-    assert len(embeddings._directions) == 7  # four words, three pairs
-    assert embeddings.embed("the quick brown fox", 256, space="m") == cold
-    assert embeddings._directions.bytes <= embeddings.DIRECTION_CACHE_BYTES

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import json
 import math
 import struct
 
 import httpx
+import numpy as np
 import pytest
 
 
@@ -43,12 +45,39 @@ def test_similar_texts_are_closer(http: httpx.Client) -> None:
     assert cosine(a, b) > 0.6 > cosine(a, c)
 
 
+def as_float32(values: list[float]) -> tuple[float, ...]:
+    """Each value rounded to the nearest float32 (as a Python float)."""
+    return struct.unpack(f"<{len(values)}f", struct.pack(f"<{len(values)}f", *values))
+
+
 def test_base64_is_little_endian_float32_of_the_same_vector(http: httpx.Client) -> None:
     floats = embed(http, input="same text", encoding_format="float").json()["data"][0]["embedding"]
     encoded = embed(http, input="same text", encoding_format="base64").json()["data"][0]["embedding"]
     raw = base64.b64decode(encoded)
     assert len(raw) == 4 * 1536
-    assert list(struct.unpack(f"<{len(raw) // 4}f", raw)) == floats
+    # each JSON float is the shortest decimal of a float32, so it reads back as exactly that float32
+    assert struct.unpack(f"<{len(raw) // 4}f", raw) == as_float32(floats)
+
+
+def significant_digits(number: str) -> str:
+    """The significant digits of a decimal number's text: `-0.00230640` and `2.3064e-3` give `23064`."""
+    mantissa = number.lower().lstrip("-").partition("e")[0]
+    return mantissa.replace(".", "").strip("0") or "0"
+
+
+@pytest.mark.parametrize("model", ["text-embedding-3-small", "text-embedding-3-large"])
+def test_floats_are_the_shortest_decimal_of_each_float32(http: httpx.Client, model: str) -> None:
+    # As the real API prints them (`0.0023064255`, `-0.009327292`): nine significant digits at most, not 17.
+    response = embed(http, model=model, input="shortest digits please", encoding_format="float")
+    texts = json.loads(response.content, parse_float=str)["data"][0]["embedding"]
+    raw = base64.b64decode(embed(http, model=model, input="shortest digits please",
+                                 encoding_format="base64").json()["data"][0]["embedding"])
+    values = np.frombuffer(raw, dtype="<f4")
+    assert len(texts) == len(values) and all(isinstance(t, str) for t in texts)
+    for text, value in zip(texts, values):
+        assert np.float32(float(text)) == value  # reads back as the float32 that base64 carries
+        assert significant_digits(text) == significant_digits(np.format_float_scientific(value, unique=True))
+    assert max(len(significant_digits(t)) for t in texts) <= 9
 
 
 def test_a_large_batch_gives_the_vectors_its_inputs_get_alone(http: httpx.Client) -> None:
@@ -59,7 +88,7 @@ def test_a_large_batch_gives_the_vectors_its_inputs_get_alone(http: httpx.Client
         alone = embed(http, input=texts[i], encoding_format="float").json()["data"][0]["embedding"]
         assert batch[i]["index"] == i and batch[i]["embedding"] == alone
     encoded = embed(http, input=texts, encoding_format="base64").json()["data"][19]["embedding"]
-    assert list(struct.unpack("<1536f", base64.b64decode(encoded))) == batch[19]["embedding"]
+    assert struct.unpack("<1536f", base64.b64decode(encoded)) == as_float32(batch[19]["embedding"])
 
 
 def test_dimensions_truncate_and_renormalise(http: httpx.Client) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core import tokens
 from ..core.answers import Answer, JsonAnswer, StreamAnswer, sse_frame
@@ -16,6 +16,9 @@ from ..core.reply import Candidate, Reply
 from ..generate import engine, instance_for, models_catalog
 from ..media import aspect_ratio_size, embeddings, render_image
 from .base import Dialect
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FINISH_REASONS = {"stop": "STOP", "stop_sequence": "STOP", "tool_calls": "STOP", "length": "MAX_TOKENS",
                   "content_filter": "SAFETY", "refusal": "SAFETY"}
@@ -369,8 +372,8 @@ def count_tokens_body(ctx: RequestContext) -> dict:
 # ---------------------------------------------------------------- embeddings
 
 
-def embedding_values(ctx: RequestContext, request: dict, where: str = "") -> list[float]:
-    """The vector for one EmbedContentRequest: the model's native length or `outputDimensionality`."""
+def embedding_values(ctx: RequestContext, request: dict, where: str = "") -> "np.ndarray":
+    """The float32 vector for one EmbedContentRequest: the model's native length or `outputDimensionality`."""
     model = model_name(ctx)
     if not is_embedding_model(model):
         raise unsupported(ctx, "embedContent")
@@ -390,7 +393,7 @@ def embedding_values(ctx: RequestContext, request: dict, where: str = "") -> lis
     if dims > native:
         raise MockError(400, f"outputDimensionality must be at most {native} for models/{model}, got {dims}.",
                         param=f"{where}outputDimensionality")
-    return embeddings.embed(text, dims, space=f"{model}\x1f{ctx.seed}")
+    return embeddings.embed_array(text, dims, space=f"{model}\x1f{ctx.seed}")
 
 
 # ---------------------------------------------------------------- models

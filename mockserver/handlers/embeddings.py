@@ -12,10 +12,9 @@ from ..core.answers import Answer, JsonAnswer
 from ..core.context import RequestContext
 from ..core.errors import MockError
 from ..generate import models_catalog
-from ..media.embeddings import embed_array, to_base64
+from ..media.embeddings import MAX_DIMENSIONS, embed_array, to_base64
 
 DEFAULT_DIMENSIONS = 1536
-MAX_DIMENSIONS = 4096
 MAX_INPUT_TOKENS = 8192
 FIXED_DIMENSION_MODELS = ("text-embedding-ada-002",)
 INLINE_WORK = 16_384  # input characters (or token ids) embedded on the event loop; a larger batch goes to a thread
@@ -63,6 +62,12 @@ def count_tokens(item: str | list[int], index: int, many: bool) -> int:
     return used
 
 
+def vectors_answer(body: dict) -> Answer:
+    """A JSON answer whose float32 arrays print each component as the shortest decimal that reads back as it
+    (`0.0023064255`, as the real APIs print them), not as a float64's 17 digits."""
+    return Answer(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type=JsonAnswer.media_type)
+
+
 async def create(ctx: RequestContext) -> Answer:
     """POST embeddings: one entry per input, in input order."""
     body = ctx.body
@@ -76,8 +81,7 @@ async def create(ctx: RequestContext) -> Answer:
     else:
         vectors = await run_in_threadpool(lambda: [embed_array(item, dims, space=space) for item in items])
     as_base64 = body.get("encoding_format") == "base64"
-    # float32 components widened to float64 print exactly as the Python floats of the same values would
-    data = [{"object": "embedding", "index": i, "embedding": to_base64(v) if as_base64 else v.astype("float64")}
+    data = [{"object": "embedding", "index": i, "embedding": to_base64(v) if as_base64 else v}
             for i, v in enumerate(vectors)]
-    body = {"object": "list", "data": data, "model": model, "usage": {"prompt_tokens": used, "total_tokens": used}}
-    return Answer(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type=JsonAnswer.media_type)
+    return vectors_answer({"object": "list", "data": data, "model": model,
+                           "usage": {"prompt_tokens": used, "total_tokens": used}})

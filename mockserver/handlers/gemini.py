@@ -8,6 +8,7 @@ from ..core.answers import Answer, JsonAnswer
 from ..core.context import RequestContext
 from ..core.errors import MockError
 from ..dialects import gemini
+from .embeddings import vectors_answer
 
 
 async def count_tokens(ctx: RequestContext) -> Answer:
@@ -18,7 +19,7 @@ async def count_tokens(ctx: RequestContext) -> Answer:
 async def embed(ctx: RequestContext) -> Answer:
     """`:embedContent`: `{"embedding": {"values": [...]}}`."""
     vector = await run_in_threadpool(gemini.embedding_values, ctx, ctx.body or {})
-    return JsonAnswer({"embedding": {"values": vector}})
+    return vectors_answer({"embedding": {"values": vector}})
 
 
 async def batch_embed(ctx: RequestContext) -> Answer:
@@ -26,7 +27,7 @@ async def batch_embed(ctx: RequestContext) -> Answer:
     requests = (ctx.body or {}).get("requests") or []
     vectors = await run_in_threadpool(lambda: [gemini.embedding_values(ctx, r, f"requests[{i}].")
                                                for i, r in enumerate(requests)])
-    return JsonAnswer({"embeddings": [{"values": v} for v in vectors]})
+    return vectors_answer({"embeddings": [{"values": v} for v in vectors]})
 
 
 async def list_models(ctx: RequestContext) -> Answer:
