@@ -155,7 +155,7 @@ class Cycle(stock.RequestResponseCycle):
 
     def _flush_head(self) -> None:
         head, self.head = self.head, b""
-        if head and not self.disconnected:
+        if head and not self.disconnected and not self.transport.is_closing():
             self.transport.write(head)
 
     def _write_body(self, body: bytes, more_body: bool) -> None:
