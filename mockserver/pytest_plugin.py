@@ -170,10 +170,20 @@ def _unpooled_async(sdk: Any = None) -> Any:
     return client_class(limits=httpx.Limits(max_connections=100, max_keepalive_connections=0))
 
 
+def _client(mock: "MockHandle", fixture: str, package: str, asynchronous: bool) -> Any:
+    """The openai or anthropic SDK's client bound to this test (an async one keeps no idle connection)."""
+    sdk = _sdk(package, fixture, package)
+    base_url = getattr(mock, f"{package}_base_url")
+    name = {"openai": "OpenAI", "anthropic": "Anthropic"}[package]
+    if asynchronous:
+        return getattr(sdk, f"Async{name}")(base_url=base_url, api_key=mock.api_key, http_client=_unpooled_async(sdk))
+    return getattr(sdk, name)(base_url=base_url, api_key=mock.api_key)
+
+
 @pytest.fixture
 def openai_client(mock: "MockHandle") -> Iterator[Any]:
     """`openai.OpenAI` bound to this test (skipped without the openai package)."""
-    client = _sdk("openai", "openai_client", "openai").OpenAI(base_url=mock.openai_base_url, api_key=mock.api_key)
+    client = _client(mock, "openai_client", "openai", asynchronous=False)
     yield client
     client.close()
 
@@ -181,16 +191,13 @@ def openai_client(mock: "MockHandle") -> Iterator[Any]:
 @pytest.fixture
 def async_openai_client(mock: "MockHandle") -> Any:
     """`openai.AsyncOpenAI` bound to this test (skipped without the openai package)."""
-    openai = _sdk("openai", "async_openai_client", "openai")
-    return openai.AsyncOpenAI(base_url=mock.openai_base_url, api_key=mock.api_key,
-                              http_client=_unpooled_async(openai))
+    return _client(mock, "async_openai_client", "openai", asynchronous=True)
 
 
 @pytest.fixture
 def anthropic_client(mock: "MockHandle") -> Iterator[Any]:
     """`anthropic.Anthropic` bound to this test (skipped without the anthropic package)."""
-    client = _sdk("anthropic", "anthropic_client", "anthropic").Anthropic(base_url=mock.anthropic_base_url,
-                                                                          api_key=mock.api_key)
+    client = _client(mock, "anthropic_client", "anthropic", asynchronous=False)
     yield client
     client.close()
 
@@ -198,9 +205,7 @@ def anthropic_client(mock: "MockHandle") -> Iterator[Any]:
 @pytest.fixture
 def async_anthropic_client(mock: "MockHandle") -> Any:
     """`anthropic.AsyncAnthropic` bound to this test (skipped without the anthropic package)."""
-    anthropic = _sdk("anthropic", "async_anthropic_client", "anthropic")
-    return anthropic.AsyncAnthropic(base_url=mock.anthropic_base_url, api_key=mock.api_key,
-                                    http_client=_unpooled_async(anthropic))
+    return _client(mock, "async_anthropic_client", "anthropic", asynchronous=True)
 
 
 @pytest.fixture
