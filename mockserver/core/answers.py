@@ -141,6 +141,12 @@ def sse_frame(data: Any, event: str | None = None, *, line_end: str = "\n") -> b
     return head + b"data: " + payload + end + end
 
 
+def frames_around(before: bytes, values: Iterable[Any], after: bytes) -> list[bytes]:
+    """`before + JSON(value) + after` for each value: stream frames that differ in one JSON value only."""
+    dumps = orjson.dumps
+    return [before + dumps(value) + after for value in values]
+
+
 async def frames_of(frames: Iterable[bytes]) -> AsyncIterator[bytes]:
     """A list of frames as an async iterator (the shape paced streams take)."""
     for frame in frames:

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from ..core import tokens
-from ..core.answers import Answer, JsonAnswer, StreamAnswer, sse_frame
+from ..core.answers import Answer, JsonAnswer, StreamAnswer, frames_around, sse_frame
 from ..core.context import RequestContext
 from ..core.conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64
 from ..core.errors import MockError
@@ -328,8 +328,7 @@ def _piece_deltas(index: int, kind: str, field: str, pieces: list[str]) -> list[
     """`content_block_delta` frames of `{type: kind, field: piece}`: only the piece is serialised per frame."""
     before = (b'event: content_block_delta\ndata: {"type":"content_block_delta","index":%d,"delta":{"type":"%b","%b":'
               % (index, kind.encode(), field.encode()))
-    dumps = orjson.dumps
-    return [before + dumps(piece) + b"}}\n\n" for piece in pieces]
+    return frames_around(before, pieces, b"}}\n\n")
 
 
 def _grouped(pieces: list[str], size: int = 4) -> list[str]:

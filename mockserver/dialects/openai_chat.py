@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from ..core import tokens
-from ..core.answers import Answer, JsonAnswer, StreamAnswer, sse_frame
+from ..core.answers import Answer, JsonAnswer, StreamAnswer, frames_around, sse_frame
 from ..core.context import RequestContext
 from ..core.conversation import Conversation, Message, Tool, ToolResult, ToolUse, check_base64, check_data_url
 from ..core.errors import MockError
@@ -406,9 +406,7 @@ class _Chunks:
     def pieces(self, index: int, field: str, pieces: list[str]) -> list[bytes]:
         """A chunk per text piece (`{field: piece}` deltas, no logprobs): only the piece is serialised per frame."""
         before = self.head + b'[{"index":%d,"delta":{"%b":' % (index, field.encode())
-        after = PIECE_END + self.tail
-        dumps = orjson.dumps
-        return [before + dumps(piece) + after for piece in pieces]
+        return frames_around(before, pieces, PIECE_END + self.tail)
 
 
 def stream_frames(ctx: RequestContext, reply: Reply, conv: Conversation) -> list[bytes]:
