@@ -86,9 +86,9 @@ class Cycle(stock.RequestResponseCycle):
     async def receive(self) -> Any:
         """The request body (all of it when it has arrived: the usual case), then `http.disconnect`."""
         signal = self.message_event
-        if not self.more_body and signal._set and not (self.disconnected or self.response_complete
-                                                       or self.waiting_for_100_continue):
-            signal._set = False
+        if not self.more_body and signal.is_set() and not (self.disconnected or self.response_complete
+                                                           or self.waiting_for_100_continue):
+            signal.clear()
             self.flow.resume_reading()
             body, self.body = self.body, bytearray()
             return {"type": "http.request", "body": bytes(body), "more_body": False}
