@@ -5,7 +5,8 @@ control, the 500 for an app error); per request it spares what a mock answering 
 - the head waits for the first body bytes and leaves with them in one write (uvicorn writes the two apart: two
   system calls and two TCP segments); a head whose body is late (a paced stream) goes out on the next loop turn;
 - the header names and values are checked with one scan each rather than two per header;
-- a body that has fully arrived is handed over at once, without an `asyncio.Event` round trip.
+- a body that has fully arrived is handed over at once, without an `asyncio.Event` round trip;
+- the keep-alive timeout takes one timer per idle spell, not a timer armed and cancelled per request.
 """
 
 from __future__ import annotations
@@ -189,7 +190,47 @@ class Cycle(stock.RequestResponseCycle):
 
 
 class LeanHttpToolsProtocol(stock.HttpToolsProtocol):
-    """uvicorn's httptools protocol, starting each request on a `Cycle`."""
+    """uvicorn's httptools protocol, starting each request on a `Cycle`.
+
+    The keep-alive timeout is one timer per idle spell rather than one per request: uvicorn arms a timer when an
+    answer completes and cancels it when the next request arrives (2.4 µs a request); here the timer, when it
+    fires, looks at when the connection last went idle and arms itself again for the rest of the timeout.
+    """
+
+    idle_since: float | None = None  # loop time the last answer completed; None while a request is in progress
+
+    def _unset_keepalive_if_required(self) -> None:
+        self.idle_since = None  # busy: an armed timer that fires now finds nothing to close
+
+    def on_response_complete(self) -> None:
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        if self.pipeline:  # a pipelined request waits: start it
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+            return
+        self.idle_since = self.loop.time()
+        if self.timeout_keep_alive_task is None:
+            self.timeout_keep_alive_task = self.loop.call_later(self.timeout_keep_alive, self._keep_alive_due)
+
+    def _keep_alive_due(self) -> None:
+        """Close the connection when it has been idle for the whole timeout, else look again when it would be."""
+        self.timeout_keep_alive_task = None
+        if self.idle_since is None:  # a request is in progress: its completion arms the timer again
+            return
+        remaining = self.idle_since + self.timeout_keep_alive - self.loop.time()
+        if remaining > 0:
+            self.timeout_keep_alive_task = self.loop.call_later(remaining, self._keep_alive_due)
+        else:
+            self.timeout_keep_alive_handler()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.timeout_keep_alive_task is not None:
+            self.timeout_keep_alive_task.cancel()
+            self.timeout_keep_alive_task = None
+        super().connection_lost(exc)
 
     def on_headers_complete(self) -> None:
         parser = self.parser

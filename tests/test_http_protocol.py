@@ -181,3 +181,66 @@ def test_garbage_gets_a_400_and_a_closed_connection(conn):
     sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
     status, headers, _ = reader.response()
     assert status == 400 and headers.get("connection") == "close"
+
+
+KEEP_ALIVE_S = 0.3
+
+
+@pytest.fixture(scope="module")
+def short_keep_alive():
+    """A server on the lean protocol with a 0.3 s keep-alive timeout; POST answers after `?wait=` seconds."""
+    import asyncio
+    import threading
+    import time as clock
+    from urllib.parse import parse_qs
+
+    import uvicorn
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        await receive()
+        wait = float(parse_qs(scope["query_string"].decode()).get("wait", ["0"])[0])
+        if wait:
+            await asyncio.sleep(wait)  # the server takes its time; the client waits on the socket
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_keep_alive=KEEP_ALIVE_S,
+                            http=UVICORN_OPTIONS["http"])
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        clock.sleep(0.005)
+    yield sock.getsockname()
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_an_idle_keep_alive_connection_is_closed_after_the_timeout(short_keep_alive):
+    with socket.create_connection(short_keep_alive, timeout=10) as sock:
+        reader = Reader(sock)
+        sock.sendall(request("/", b"{}"))
+        assert reader.response()[0] == 200
+        assert sock.recv(1) == b""  # the server closes it: an end of file, not the 10 s socket timeout
+
+
+def test_a_busy_connection_outlives_the_keep_alive_timeout(short_keep_alive):
+    import time as clock
+
+    with socket.create_connection(short_keep_alive, timeout=10) as sock:
+        reader = Reader(sock)
+        answered, until = 0, clock.monotonic() + 4 * KEEP_ALIVE_S
+        while clock.monotonic() < until or answered < 3:  # requests back to back, across several timeouts
+            sock.sendall(request("/", b"{}"))
+            status, _, body = reader.response()
+            assert (status, body) == (200, b"ok")  # never a closed connection
+            answered += 1
+        sock.sendall(request("/?wait=%s" % (2 * KEEP_ALIVE_S), b"{}"))  # one answer slower than the timeout
+        status, _, body = reader.response()
+        assert (status, body) == (200, b"ok")
+        sock.sendall(request("/", b"{}"))
+        assert reader.response()[2] == b"ok"
