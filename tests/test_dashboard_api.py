@@ -27,6 +27,11 @@ name: paced
 match: {model: mock-paced}
 stream: {ttft_ms: 30, tokens_per_second: 400, keepalive_ms: 10}
 """
+CRAWL = """
+name: crawl
+match: {model: mock-crawl}
+stream: {tokens_per_second: 2}
+"""
 NEAR = """
 name: near
 match: {model: mock-near, message: open sesame}
@@ -45,7 +50,7 @@ def running() -> Iterator[RunningServer]:
 def client(running: RunningServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=running.url, headers=AUTH, timeout=30) as http:
         http.post("/_mock/reset")
-        for text in (PACED, NEAR):
+        for text in (PACED, CRAWL, NEAR):
             assert http.post("/_mock/scenarios", content=text, headers={"content-type": "application/yaml"}).status_code == 201
         yield http
 
@@ -88,6 +93,18 @@ def test_a_paced_stream_has_each_event_with_its_time_pings_included(client: http
     assert times == sorted(times) and stream["duration_ms"] >= times[-1]
     assert stream["ttft_ms"] is not None and stream["events"][-1]["data"] == "[DONE]"
     assert "".join(entry["reply"].get("text_chunks") or [entry["reply"].get("text", "")]) == text
+
+
+def test_a_paced_stream_stops_when_its_client_leaves_and_says_so(client: httpx.Client) -> None:
+    body = {"model": "mock-crawl", "stream": True, "messages": [{"role": "user", "content": "take your time " * 20}]}
+    with client.stream("POST", "/v1/chat/completions", json=body) as answer:
+        first = next(answer.iter_lines())  # one event, then the client hangs up (a 30 s stream at 2 tokens/s)
+    assert first.startswith("data: {")
+    entry = eventually(lambda: (found := last(client))["complete"] is not None and found["cut"] and found)
+    assert entry and entry["cut"] == "disconnected"
+    sent = sum(1 for e in entry["response"]["events"] if "data" in e)
+    assert sent < 10 and entry["response"]["cut"] == f"the client disconnected after {sent} events"
+    assert chat(client).status_code == 200  # and the server goes on
 
 
 def test_faults_say_where_the_stream_was_cut(client: httpx.Client) -> None:

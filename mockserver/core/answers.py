@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from functools import lru_cache
 from typing import Any
@@ -95,12 +96,26 @@ class StreamAnswer(Answer):
         if isinstance(frames, list):  # nothing to wait for: one write, the client parses frame by frame
             await send({"type": "http.response.body", "body": b"".join(frames)})
             return
-        async for frame in frames:
-            if frame is RESET:
-                await drop(receive)
-                return
-            await send({"type": "http.response.body", "body": frame, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
+        # A paced stream stops when its client leaves, rather than pacing frames into a closed connection
+        # (and holding up a graceful shutdown): the client's leaving cancels the wait for the next frame.
+        streaming = asyncio.current_task()
+        left = asyncio.ensure_future(_client_left(receive))
+        stop = lambda done: streaming.cancel() if not done.cancelled() else None  # noqa: E731
+        left.add_done_callback(stop)
+        try:
+            async for frame in frames:
+                if frame is RESET:
+                    await drop(receive)
+                    return
+                await send({"type": "http.response.body", "body": frame, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        except asyncio.CancelledError:
+            if not left.done() or left.cancelled():
+                raise  # cancelled from elsewhere (a server shutting down): not ours to swallow
+            streaming.uncancel()
+        finally:
+            left.remove_done_callback(stop)
+            left.cancel()
 
     async def collect(self) -> list[bytes]:
         """Every frame (for tests and for building a journal preview)."""
@@ -120,6 +135,12 @@ class ResetAnswer(Answer):
             return
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
         raise DropConnection("scenario fault: connection reset")
+
+
+async def _client_left(receive: Any) -> None:
+    """Returns when the client has gone (`http.disconnect`), reading past any request body left unread."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 async def drop(receive: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,11 @@ async def follow(frames: AsyncIterable[object], entry: "JournalEntry", journal: 
                 return
             tape.sent(frame)
             yield frame
+    except (asyncio.CancelledError, GeneratorExit):  # stopped before its end: the client left
+        if tape.finished_ms is None:
+            tape.end("disconnected")
+            journal.finished(entry)
+        raise
     finally:
         if tape.finished_ms is None:
             tape.end()

@@ -282,6 +282,8 @@ class JournalEntry:
         sent = sum(1 for e in events if "data" in e)
         if self.cut == "reset":
             return f"connection reset after {sent} events"
+        if self.cut == "disconnected":
+            return f"the client disconnected after {sent} events"
         if self.tape is None or self.tape.faults is None or not self.complete:
             return None
         stop_after, reset, error_at, malformed_at = self.tape.faults
