@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from functools import lru_cache
 from typing import Any
@@ -96,26 +95,21 @@ class StreamAnswer(Answer):
         if isinstance(frames, list):  # nothing to wait for: one write, the client parses frame by frame
             await send({"type": "http.response.body", "body": b"".join(frames)})
             return
-        # A paced stream stops when its client leaves, rather than pacing frames into a closed connection
-        # (and holding up a graceful shutdown): the client's leaving cancels the wait for the next frame.
-        streaming = asyncio.current_task()
-        left = asyncio.ensure_future(_client_left(receive))
-        stop = lambda done: streaming.cancel() if not done.cancelled() else None  # noqa: E731
-        left.add_done_callback(stop)
-        try:
-            async for frame in frames:
-                if frame is RESET:
-                    await drop(receive)
-                    return
-                await send({"type": "http.response.body", "body": frame, "more_body": True})
-            await send({"type": "http.response.body", "body": b""})
-        except asyncio.CancelledError:
-            if not left.done() or left.cancelled():
-                raise  # cancelled from elsewhere (a server shutting down): not ours to swallow
-            streaming.uncancel()
-        finally:
-            left.remove_done_callback(stop)
-            left.cancel()
+        # A paced stream stops when its client has left, rather than pacing frames into a closed connection (and
+        # holding up a graceful shutdown). uvicorn's request cycle says so; a task per stream listening for
+        # `http.disconnect` would cost a thousand paced streams their schedule.
+        cycle = getattr(receive, "__self__", None)
+        async for frame in frames:
+            if frame is RESET:
+                await drop(receive)
+                return
+            await send({"type": "http.response.body", "body": frame, "more_body": True})
+            if getattr(cycle, "disconnected", False):
+                close = getattr(frames, "aclose", None)
+                if close is not None:
+                    await close()  # the journal's tape notes where the client left
+                return
+        await send({"type": "http.response.body", "body": b""})
 
     async def collect(self) -> list[bytes]:
         """Every frame (for tests and for building a journal preview)."""
@@ -135,12 +129,6 @@ class ResetAnswer(Answer):
             return
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
         raise DropConnection("scenario fault: connection reset")
-
-
-async def _client_left(receive: Any) -> None:
-    """Returns when the client has gone (`http.disconnect`), reading past any request body left unread."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
 
 
 async def drop(receive: Any) -> None:
