@@ -20,6 +20,9 @@ from uvicorn.protocols.http import httptools_impl as stock
 from uvicorn.protocols.http.flow_control import service_unavailable
 
 LARGE_BODY = 64 * 1024  # a body this big is written after the head rather than copied behind it
+# The bytes uvicorn's HEADER_RE and HEADER_VALUE_RE allow in a response header's name and value.
+NAME_BYTES = bytes(b for b in range(256) if not stock.HEADER_RE.match(bytes([b])))
+VALUE_BYTES = bytes(b for b in range(256) if not stock.HEADER_VALUE_RE.match(bytes([b])))
 
 
 class BodySignal:
@@ -137,10 +140,11 @@ class Cycle(stock.RequestResponseCycle):
                     self.keep_alive = False
                     has_connection_close = True
             content += (name, b": ", value, b"\r\n")
-        # One scan over all names and one over all values finds what a scan per header would.
-        if stock.HEADER_RE.search(b"".join(names)):
+        # One pass over all names and one over all values finds what uvicorn's scan per header would: deleting
+        # the allowed bytes leaves the others (a translate costs a fraction of a regular expression's scan).
+        if b"".join(names).translate(None, NAME_BYTES):
             raise RuntimeError("Invalid HTTP header name.")
-        if stock.HEADER_VALUE_RE.search(b"".join(values)):
+        if b"".join(values).translate(None, VALUE_BYTES):
             raise RuntimeError("Invalid HTTP header value.")
         if self.access_log:
             self.access_logger.info('%s - "%s %s HTTP/%s" %d', stock.get_client_addr(self.scope),

@@ -188,7 +188,8 @@ KEEP_ALIVE_S = 0.3
 
 @pytest.fixture(scope="module")
 def short_keep_alive():
-    """A server on the lean protocol with a 0.3 s keep-alive timeout; POST answers after `?wait=` seconds."""
+    """A server on the lean protocol with a 0.3 s keep-alive timeout; POST answers after `?wait=` seconds, and
+    `/bad-name` and `/bad-value` with a header uvicorn refuses to write."""
     import asyncio
     import threading
     import time as clock
@@ -203,7 +204,9 @@ def short_keep_alive():
         wait = float(parse_qs(scope["query_string"].decode()).get("wait", ["0"])[0])
         if wait:
             await asyncio.sleep(wait)  # the server takes its time; the client waits on the socket
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        extra = {"/bad-name": [(b"x bad", b"1")], "/bad-value": [(b"x-injected", b"1\r\nset-cookie: a=b")]}
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", b"2"), *extra.get(scope["path"], [])]})
         await send({"type": "http.response.body", "body": b"ok"})
 
     sock = socket.socket()
@@ -244,3 +247,13 @@ def test_a_busy_connection_outlives_the_keep_alive_timeout(short_keep_alive):
         assert (status, body) == (200, b"ok")
         sock.sendall(request("/", b"{}"))
         assert reader.response()[2] == b"ok"
+
+
+@pytest.mark.parametrize("path", ["/bad-name", "/bad-value"])
+def test_a_header_that_could_split_the_response_is_never_written(short_keep_alive, path):
+    with socket.create_connection(short_keep_alive, timeout=10) as sock:
+        sock.sendall(request(path, b"{}"))
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert b"set-cookie" not in received and b"x bad" not in received and not received.startswith(b"HTTP/1.1 200")
