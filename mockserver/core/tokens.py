@@ -120,7 +120,7 @@ def stable_id(*parts: Any, length: int = 24) -> str:
 
 def fresh_hex(size: int) -> str:
     """`size` random bytes as hex, for ids that only need to be unique (no system call, unlike `os.urandom`)."""
-    return _ids.randbytes(size).hex()
+    return _ids.getrandbits(size * 8).to_bytes(size, "little").hex()
 
 
 
