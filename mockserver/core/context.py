@@ -149,6 +149,24 @@ class RequestContext:
         """Whether the conversation has been parsed already."""
         return self._conversation is not None
 
+    def kept(self) -> tuple:
+        """What a later look at this request reads (the journal explaining a scenario miss), without the
+        connection, the rest of the ASGI scope or the parsed conversation: a journal entry keeps little alive."""
+        return (self.method, self.path, self.scope.get("query_string", b""), self.services, self.headers, self.body,
+                self.raw_body, self.files, self.api_key, self.stream, self.operation, self.dialect, self.path_params,
+                self.prepared)
+
+    @classmethod
+    def restored(cls, kept: tuple) -> "RequestContext":
+        """A context rebuilt from `kept()`, for matching again (no connection: nothing to receive)."""
+        (method, path, query_string, services, headers, body, raw_body, files, api_key, stream, operation, dialect,
+         path_params, prepared) = kept
+        ctx = cls({"type": "http", "method": method, "path": path, "query_string": query_string}, None, services,
+                  headers)
+        ctx.body, ctx.raw_body, ctx.files, ctx.api_key, ctx.stream = body, raw_body, files, api_key, stream
+        ctx.operation, ctx.dialect, ctx.path_params, ctx.prepared = operation, dialect, path_params, prepared
+        return ctx
+
     def fingerprint(self, *parts: Any) -> str:
         """A stable hex digest of the request body, the server seed and `parts` (for deterministic output)."""
         digest = hashlib.blake2b(digest_size=16)

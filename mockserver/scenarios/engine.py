@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core import tokens
+from ..core.context import RequestContext
 from ..core.errors import MockError
 from ..pipeline.select import DEFAULT, SCENARIO, Decision
 from ..settings import shipped
@@ -23,7 +24,6 @@ from .reload import Watcher
 from .keys import key_of
 
 if TYPE_CHECKING:
-    from ..core.context import RequestContext
     from ..spec.model import Operation
     from ..state.base import BaseCounters
 
@@ -255,13 +255,13 @@ class ScenarioEngine:
             verdict = evaluate(scenario, view)
             if verdict.matched:
                 return await self._answer(ctx, scenario, verdict.passed or ["matches every request"], view)
-        # Explaining a miss costs more than matching; the journal builds the report only when it is read.
+        # Explaining a miss costs more than matching; the journal builds the report only when it is read, from
+        # what the request kept: holding the live request (its connection, scope, conversation) for the journal's
+        # thousand entries costs every request ~10 % of its time in a memory that no longer fits the caches.
         every = index.all if index is not None else []
-        if own:
-            return Decision(DEFAULT, "default", considered=len(own) + len(every),
-                            misses=lambda: nearest_scoped(own, every, view))
-        return Decision(DEFAULT, "default", considered=len(every),
-                        misses=lambda: nearest([evaluate(s, view, complete=True) for s in every]))
+        kept = ctx.kept()
+        return Decision(DEFAULT, "default", considered=len(own or ()) + len(every),
+                        misses=lambda: explain_miss(own, every, RequestView(RequestContext.restored(kept))))
 
     def no_match(self, ctx: "RequestContext") -> MockError:
         """`--strict`: the 404 for a request no scenario answers, naming the nearest of yours and why each missed."""
@@ -362,6 +362,13 @@ def _request_tokens(ctx: "RequestContext", view: RequestView) -> int:
         return prompt_tokens(view.conversation)
     except Exception:  # a body the dialect rejects is counted by its bytes
         return tokens.count(ctx.raw_body.decode("utf-8", errors="replace"))
+
+
+def explain_miss(own: list[Scenario] | None, others: list[Scenario], view: RequestView) -> list[dict]:
+    """The nearest scenarios to a request none matched, and why each missed (a test's own first)."""
+    if own:
+        return nearest_scoped(own, others, view)
+    return nearest([evaluate(s, view, complete=True) for s in others])
 
 
 def nearest(verdicts: list[Verdict]) -> list[dict]:
