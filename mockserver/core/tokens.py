@@ -118,6 +118,12 @@ def stable_id(*parts: Any, length: int = 24) -> str:
     return base62(hashlib.blake2b(repr(parts).encode(), digest_size=max(16, min(length, 64))).digest(), length)
 
 
+def keyed_id(key: str, kind: bytes, length: int) -> str:
+    """A deterministic base62 id of `length` characters (16 to 64) for the reply `key`, one per `kind` of object
+    (up to 16 bytes: the hash's personalisation, so a chat id and a message id of one key differ)."""
+    return base62(hashlib.blake2b(key.encode(), digest_size=max(16, length), person=kind).digest(), length)
+
+
 def fresh_hex(size: int) -> str:
     """`size` random bytes as hex, for ids that only need to be unique (no system call, unlike `os.urandom`)."""
     return _ids.getrandbits(size * 8).to_bytes(size, "little").hex()

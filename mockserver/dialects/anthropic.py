@@ -336,7 +336,7 @@ def _grouped(pieces: list[str], size: int = 4) -> list[str]:
 
 
 def _envelope(reply: Reply) -> dict:
-    return {"id": f"msg_01{tokens.stable_id('msg', reply.key, length=22)}", "type": "message",
+    return {"id": f"msg_01{tokens.keyed_id(reply.key, b'msg', 22)}", "type": "message",
             "role": "assistant", "model": reply.model}
 
 

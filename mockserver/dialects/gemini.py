@@ -281,7 +281,7 @@ def stream_chunks(reply: Reply, conversation: Conversation) -> list[dict]:
 
 def _envelope(reply: Reply, candidates: list[dict], usage: dict) -> dict:
     return {"candidates": candidates, "usageMetadata": usage, "modelVersion": reply.model,
-            "responseId": tokens.stable_id(reply.key, "gemini", length=23)}
+            "responseId": tokens.keyed_id(reply.key, b"gemini", 23)}
 
 
 def _candidate(index: int, parts: list[dict], finish: str | None) -> dict:

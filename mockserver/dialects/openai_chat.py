@@ -284,7 +284,7 @@ def render(ctx: RequestContext, reply: Reply, conversation: Conversation) -> Ans
 
 def _envelope(ctx: RequestContext, reply: Reply, obj: str) -> dict:
     tier = (ctx.body or {}).get("service_tier")
-    return {"id": "chatcmpl-" + tokens.stable_id(reply.key, "chat", length=29), "object": obj,
+    return {"id": "chatcmpl-" + tokens.keyed_id(reply.key, b"chat", 29), "object": obj,
             "created": reply.created, "model": reply.model,
             "service_tier": tier if tier in SERVICE_TIERS else "default",
             "system_fingerprint": system_fingerprint(reply.model, ctx.seed)}

@@ -101,7 +101,7 @@ def _text(ctx: RequestContext, candidate: Candidate, prompt: str) -> str:
 
 
 def _envelope(ctx: RequestContext, reply: Reply) -> dict:
-    return {"id": "cmpl-" + tokens.stable_id(reply.key, "completion", length=29), "object": "text_completion",
+    return {"id": "cmpl-" + tokens.keyed_id(reply.key, b"completion", 29), "object": "text_completion",
             "created": reply.created, "model": reply.model,
             "system_fingerprint": system_fingerprint(reply.model, ctx.seed)}
 
