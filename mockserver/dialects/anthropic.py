@@ -429,7 +429,6 @@ class Anthropic(Dialect):
         return default_reply(conv, key=reply_key(ctx), seed=ctx.seed)
 
     async def finish_reply(self, ctx: RequestContext, reply: Reply, conv: Conversation) -> None:
-        from . import anthropic_cache
         await anthropic_cache.apply(ctx, reply)
 
     async def render(self, ctx: RequestContext, reply: Reply, conv: Conversation) -> Answer:
@@ -440,3 +439,5 @@ class Anthropic(Dialect):
 
 
 ANTHROPIC = Anthropic()
+
+from . import anthropic_cache  # noqa: E402 (last: it counts prefixes with `prefix_tokens` from here)
