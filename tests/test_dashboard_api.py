@@ -126,6 +126,16 @@ def test_a_miss_lists_the_near_scenarios_and_why(client: httpx.Client) -> None:
     assert near["failed"] == ["last user message 'close the door' does not contain 'open sesame'"]
 
 
+def test_a_miss_is_explained_from_the_body_as_it_was_read(client: httpx.Client) -> None:
+    near = {"name": "near-tokens", "match": {"model": "mock-near-tokens", "message": "open sesame",
+                                             "body": {"max_tokens": {"glob": "64"}}}, "reply": {"text": "ok"}}
+    assert client.post("/_mock/scenarios", json=near).status_code == 201
+    chat(client, "mock-near-tokens", "close the door", max_tokens=64.0)  # read as the integer 64, not "64.0"
+    miss = next(m for m in last(client)["nearest_scenarios"] if m["scenario"] == "near-tokens")
+    assert miss["failed"] == ["last user message 'close the door' does not contain 'open sesame'"]
+    assert any("max_tokens" in passed for passed in miss["passed"])
+
+
 def test_unknown_ids_and_bad_filters_are_400_or_404(client: httpx.Client) -> None:
     assert client.get("/_mock/requests/999999").status_code == 404
     assert client.get("/_mock/requests", params={"status": "teapot"}).status_code == 400

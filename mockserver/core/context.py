@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -151,19 +152,24 @@ class RequestContext:
 
     def kept(self) -> tuple:
         """What a later look at this request reads (the journal explaining a scenario miss), without the
-        connection, the rest of the ASGI scope or the parsed conversation: a journal entry keeps little alive."""
-        return (self.method, self.path, self.scope.get("query_string", b""), self.services, self.headers, self.body,
-                self.raw_body, self.files, self.api_key, self.stream, self.operation, self.dialect, self.path_params,
-                self.prepared)
+        connection, the rest of the ASGI scope or the parsed conversation, and a JSON body as its bytes (read
+        again when needed): a journal entry keeps little alive besides what it shows."""
+        json_body = self.raw_body[:1] in (b"{", b"[") and not self.files
+        return (self.method, self.path, self.scope.get("query_string", b""), self.services, self.headers,
+                None if json_body else self.body, self.raw_body, self.files or None, self.api_key, self.stream,
+                self.operation, self.dialect, self.path_params, self.prepared, json_body)
 
     @classmethod
-    def restored(cls, kept: tuple) -> "RequestContext":
-        """A context rebuilt from `kept()`, for matching again (no connection: nothing to receive)."""
+    def restored(cls, kept: tuple, read_json: "Callable[[bytes], Any]") -> "RequestContext":
+        """A context rebuilt from `kept()`, for matching again (no connection: nothing to receive); `read_json`
+        reads a JSON body again as the validate stage did."""
         (method, path, query_string, services, headers, body, raw_body, files, api_key, stream, operation, dialect,
-         path_params, prepared) = kept
+         path_params, prepared, json_body) = kept
         ctx = cls({"type": "http", "method": method, "path": path, "query_string": query_string}, None, services,
                   headers)
-        ctx.body, ctx.raw_body, ctx.files, ctx.api_key, ctx.stream = body, raw_body, files, api_key, stream
+        if json_body:
+            body = read_json(raw_body)
+        ctx.body, ctx.raw_body, ctx.files, ctx.api_key, ctx.stream = body, raw_body, files or {}, api_key, stream
         ctx.operation, ctx.dialect, ctx.path_params, ctx.prepared = operation, dialect, path_params, prepared
         return ctx
 

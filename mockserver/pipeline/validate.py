@@ -80,8 +80,17 @@ async def read_body(ctx: "RequestContext") -> None:
         violation = op.body_validators[declared].first_violation(ctx.body)
         if violation is not None:
             raise ctx.dialect.validation_error(violation)
-        if may_hold_integral_float(raw):
-            ctx.body = integral_floats_to_int(ctx.body)
+        ctx.body = as_handled(ctx.body, raw)
+
+
+def as_handled(body: Any, raw: bytes) -> Any:
+    """A JSON body as handlers take it: integral floats (`41.0`) as integers, when its text may hold any."""
+    return integral_floats_to_int(body) if may_hold_integral_float(raw) else body
+
+
+def reparsed(raw: bytes) -> Any:
+    """A valid JSON body read again from its bytes, as `read_body` left it."""
+    return as_handled(orjson.loads(raw), raw)
 
 
 def may_hold_integral_float(raw: bytes) -> bool:

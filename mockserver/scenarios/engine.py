@@ -13,6 +13,7 @@ from ..core import tokens
 from ..core.context import RequestContext
 from ..core.errors import MockError
 from ..pipeline.select import DEFAULT, SCENARIO, Decision
+from ..pipeline.validate import reparsed
 from ..settings import shipped
 from ..state.base import BaseScenarioSet, Codec, Overlay
 from ..state.journal import SECRET_HEADERS, redact, request_test_id
@@ -261,7 +262,7 @@ class ScenarioEngine:
         every = index.all if index is not None else []
         kept = ctx.kept()
         return Decision(DEFAULT, "default", considered=len(own or ()) + len(every),
-                        misses=lambda: explain_miss(own, every, RequestView(RequestContext.restored(kept))))
+                        misses=lambda: explain_miss(own, every, RequestView(RequestContext.restored(kept, reparsed))))
 
     def no_match(self, ctx: "RequestContext") -> MockError:
         """`--strict`: the 404 for a request no scenario answers, naming the nearest of yours and why each missed."""
