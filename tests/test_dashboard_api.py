@@ -136,6 +136,19 @@ def test_a_miss_is_explained_from_the_body_as_it_was_read(client: httpx.Client) 
     assert any("max_tokens" in passed for passed in miss["passed"])
 
 
+def test_a_miss_on_a_form_upload_is_explained_from_its_fields(client: httpx.Client) -> None:
+    near = {"name": "near-edit", "match": {"operation": "createImageEdit", "body": {"prompt": {"contains": "sesame"}}},
+            "reply": {"text": "ok"}}
+    assert client.post("/_mock/scenarios", json=near).status_code == 201
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(image, "PNG")
+    answer = client.post("/v1/images/edits", data={"prompt": "close the door", "model": "dall-e-2"},
+                         files={"image": ("a.png", image.getvalue(), "image/png")})
+    assert answer.status_code == 200
+    miss = next(m for m in last(client)["nearest_scenarios"] if m["scenario"] == "near-edit")
+    assert miss["failed"] == ["body prompt = 'close the door' does not contain 'sesame'"]
+
+
 def test_unknown_ids_and_bad_filters_are_400_or_404(client: httpx.Client) -> None:
     assert client.get("/_mock/requests/999999").status_code == 404
     assert client.get("/_mock/requests", params={"status": "teapot"}).status_code == 400

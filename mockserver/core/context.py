@@ -87,7 +87,7 @@ class RequestContext:
     """The request (scope, headers, body) and what each stage decided about it."""
 
     __slots__ = ("scope", "receive", "method", "path", "services", "operation", "dialect", "path_params",
-                 "request_id", "headers", "_query", "body", "raw_body", "files", "api_key", "stream",
+                 "request_id", "headers", "_query", "body", "raw_body", "json_body", "files", "api_key", "stream",
                  "decision", "stream_plan", "task_plan", "prepared", "_conversation")
 
     def __init__(self, scope: dict, receive: Any, services: "Services", headers: dict[str, str]) -> None:
@@ -104,6 +104,7 @@ class RequestContext:
         self._query: QueryParams | None = None
         self.body: Any = None
         self.raw_body = b""
+        self.json_body = False  # the body was read as JSON (not a form)
         self.files: dict[str, list[Any]] = {}
         self.api_key: str | None = None
         self.stream = False
@@ -154,7 +155,7 @@ class RequestContext:
         """What a later look at this request reads (the journal explaining a scenario miss), without the
         connection, the rest of the ASGI scope or the parsed conversation, and a JSON body as its bytes (read
         again when needed): a journal entry keeps little alive besides what it shows."""
-        json_body = self.raw_body[:1] in (b"{", b"[") and not self.files
+        json_body = self.json_body and self.body is not None
         return (self.method, self.path, self.scope.get("query_string", b""), self.services, self.headers,
                 None if json_body else self.body, self.raw_body, self.files or None, self.api_key, self.stream,
                 self.operation, self.dialect, self.path_params, self.prepared, json_body)
