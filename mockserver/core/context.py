@@ -104,7 +104,7 @@ class RequestContext:
         self._query: QueryParams | None = None
         self.body: Any = None
         self.raw_body = b""
-        self.json_body = False  # the body was read as JSON (not a form)
+        self.json_body = False  # a body was read, as JSON (not a form)
         self.files: dict[str, list[Any]] = {}
         self.api_key: str | None = None
         self.stream = False
@@ -155,10 +155,9 @@ class RequestContext:
         """What a later look at this request reads (the journal explaining a scenario miss), without the
         connection, the rest of the ASGI scope or the parsed conversation, and a JSON body as its bytes (read
         again when needed): a journal entry keeps little alive besides what it shows."""
-        json_body = self.json_body and self.body is not None
         return (self.method, self.path, self.scope.get("query_string", b""), self.services, self.headers,
-                None if json_body else self.body, self.raw_body, self.files or None, self.api_key, self.stream,
-                self.operation, self.dialect, self.path_params, self.prepared, json_body)
+                None if self.json_body else self.body, self.raw_body, self.files or None, self.api_key, self.stream,
+                self.operation, self.dialect, self.path_params, self.prepared, self.json_body)
 
     @classmethod
     def restored(cls, kept: tuple, read_json: "Callable[[bytes], Any]") -> "RequestContext":

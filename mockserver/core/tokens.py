@@ -129,7 +129,6 @@ def fresh_hex(size: int) -> str:
     return _ids.getrandbits(size * 8).to_bytes(size, "little").hex()
 
 
-
 def base62(digest: bytes, length: int) -> str:
     """The first `length` bytes of a digest as base62 characters."""
     return digest[:length].translate(BASE62).decode()

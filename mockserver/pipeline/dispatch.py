@@ -148,7 +148,7 @@ class Pipeline:
         query_string = ctx.scope.get("query_string", b"")
         key = ctx.api_key if ctx.api_key is not None else extract_key(ctx.headers, query_string)
         body = ctx.body
-        form = body if body is not None and (ctx.files or ctx.raw_body[:1] not in (b"{", b"[")) else None
+        form = body if body is not None and not ctx.json_body else None  # a form's fields (JSON shows as sent)
         operation = ctx.operation
         # Positional: this runs for every request, and matching 19 keyword arguments is not free.
         entry = JournalEntry(ctx.method, ctx.path, query_string, operation.operation_id if operation else None,

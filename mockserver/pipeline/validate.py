@@ -74,7 +74,7 @@ async def read_body(ctx: "RequestContext") -> None:
                             code="invalid_json") from None
         if ctx.body is None and op.body_required:
             raise MockError(400, "Missing request body.", code="missing_body")
-        ctx.json_body = True
+        ctx.json_body = ctx.body is not None
     else:
         ctx.body = await _read_form(ctx, op.body_schemas.get(declared) or {})
     if ctx.body is not None:
